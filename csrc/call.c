@@ -1,0 +1,421 @@
+/* clusupgrade._clusupgrade.Call: one upgrade call, its blocking run() and
+ * its cancel().
+ *
+ * The object owns one reference to a cu_context and the strong reference
+ * to the sink (the queue's bound put) that the context only borrows.  The
+ * native side takes references of its own for as long as it runs, so the
+ * context outlives this object if a callback can still arrive. */
+#include <Python.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "context.h"
+#include "module.h"
+#include "trampoline.h"
+
+/* Longer than any DNS name (253) or NetBIOS name; anything above is a
+ * mistake, not a cluster. */
+#define MAX_CLUSTER_NAME 255
+
+typedef struct {
+    PyObject_HEAD
+    cu_context *ctx;
+    PyObject *sink;
+    int started;    /* run() was entered */
+    int finished;   /* run() returned; answers are stable */
+} CallObject;
+
+/* Helpers that convert one Python value and say which argument was wrong.
+ * Each returns 0 on success, -1 with an exception set. */
+
+static int
+to_dword(PyObject *obj, const char *what, DWORD *out)
+{
+    unsigned long long value;
+
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be an int", what);
+        return -1;
+    }
+    value = PyLong_AsUnsignedLongLong(obj);
+    if (value == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        value = 0x100000000ULL;
+    }
+    if (value > 0xFFFFFFFFULL) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s must be a Win32 error code from 0 to 2**32-1", what);
+        return -1;
+    }
+    *out = (DWORD)value;
+    return 0;
+}
+
+static int
+to_phase(PyObject *obj, int32_t *out)
+{
+    long long value;
+    int overflow = 0;
+
+    if (!PyLong_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, "every phase must be an int");
+        return -1;
+    }
+    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (overflow || value < INT32_MIN || value > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError,
+                        "every phase must fit a 32-bit signed int, "
+                        "from -2**31 to 2**31-1");
+        return -1;
+    }
+    *out = (int32_t)value;
+    return 0;
+}
+
+/* A malloc copy of `name` as a NUL-terminated wide string, or NULL with an
+ * exception set. */
+static wchar_t *
+cluster_name(PyObject *name)
+{
+    Py_ssize_t len;
+    wchar_t *py_copy;
+    wchar_t *copy;
+
+    if (!PyUnicode_Check(name)) {
+        PyErr_SetString(PyExc_TypeError, "cluster must be None or a str");
+        return NULL;
+    }
+    py_copy = PyUnicode_AsWideCharString(name, &len);
+    if (py_copy == NULL) {
+        return NULL;
+    }
+    if (len == 0 || len > MAX_CLUSTER_NAME || (Py_ssize_t)wcslen(py_copy) != len) {
+        PyMem_Free(py_copy);
+        PyErr_Format(PyExc_ValueError,
+                     "cluster name must be 1 to %d characters without NUL",
+                     MAX_CLUSTER_NAME);
+        return NULL;
+    }
+    /* The context is freed without the GIL, so it cannot hold Python's
+     * memory. */
+    copy = malloc(((size_t)len + 1) * sizeof(wchar_t));
+    if (copy == NULL) {
+        PyMem_Free(py_copy);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    memcpy(copy, py_copy, ((size_t)len + 1) * sizeof(wchar_t));
+    PyMem_Free(py_copy);
+    return copy;
+}
+
+/* The simulator's script from (phases, delay_ns, status, fail_after,
+ * open_error, native_thread), or NULL with an exception set. */
+static cu_sim_script *
+sim_script(PyObject *spec)
+{
+    PyObject *phases, *status, *open_error;
+    long long delay_ns;
+    long fail_after;
+    int native_thread;
+    Py_ssize_t n, i;
+    cu_sim_script *script;
+
+    if (!PyTuple_Check(spec)) {
+        PyErr_SetString(PyExc_TypeError, "simulator must be a tuple");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(spec, "O!LOlOp;simulator spec", &PyTuple_Type,
+                          &phases, &delay_ns, &status, &fail_after,
+                          &open_error, &native_thread)) {
+        return NULL;
+    }
+    n = PyTuple_Size(phases);
+    if (delay_ns < 0) {
+        PyErr_SetString(PyExc_ValueError, "delay must not be negative");
+        return NULL;
+    }
+    if (fail_after < -1 || fail_after > n) {
+        PyErr_SetString(PyExc_ValueError,
+                        "fail_after must be -1 or 0 to the number of phases");
+        return NULL;
+    }
+    script = cu_sim_script_new((size_t)n);
+    if (script == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (to_phase(PyTuple_GetItem(phases, i), &script->phases[i]) < 0) {
+            goto error;
+        }
+    }
+    if (to_dword(status, "status", &script->status) < 0
+        || to_dword(open_error, "open_error", &script->open_error) < 0) {
+        goto error;
+    }
+    script->delay_ns = delay_ns;
+    script->fail_after = fail_after;
+    script->native_thread = native_thread;
+    return script;
+
+error:
+    cu_sim_script_free(script);
+    return NULL;
+}
+
+static cu_module_state *
+state_of(PyTypeObject *type)
+{
+    PyObject *module = PyType_GetModule(type);
+
+    return module == NULL ? NULL : PyModule_GetState(module);
+}
+
+static PyObject *
+call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"queue", "cluster", "perform", "simulator", NULL};
+    PyObject *queue, *name = Py_None, *spec = Py_None;
+    int perform = 1;
+    wchar_t *cluster = NULL;
+    cu_sim_script *sim = NULL;
+    cu_module_state *state;
+    CallObject *self;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OpO:Call", kwlist,
+                                     &queue, &name, &perform, &spec)) {
+        return NULL;
+    }
+    state = state_of(type);
+    if (state == NULL) {
+        return NULL;
+    }
+    if ((PyObject *)Py_TYPE(queue) != state->simple_queue_type) {
+        PyErr_SetString(PyExc_TypeError, "queue must be a queue.SimpleQueue");
+        return NULL;
+    }
+    if (name != Py_None && (cluster = cluster_name(name)) == NULL) {
+        return NULL;
+    }
+    if (spec != Py_None && (sim = sim_script(spec)) == NULL) {
+        free(cluster);
+        return NULL;
+    }
+    self = (CallObject *)PyType_GenericAlloc(type, 0);
+    if (self == NULL) {
+        free(cluster);
+        cu_sim_script_free(sim);
+        return NULL;
+    }
+    self->sink = PyObject_GetAttrString(queue, "put");
+    if (self->sink == NULL) {
+        free(cluster);
+        cu_sim_script_free(sim);
+        Py_DECREF(self);
+        return NULL;
+    }
+    /* Owns `cluster` and `sim` from here, whatever it returns. */
+    self->ctx = cu_context_new(cluster, perform ? TRUE : FALSE, sim);
+    if (self->ctx == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    self->ctx->sink = self->sink;
+    return (PyObject *)self;
+}
+
+/* Detaches the sink: from here on callbacks are answered FALSE without
+ * touching Python. */
+static int
+call_clear(PyObject *op)
+{
+    CallObject *self = (CallObject *)op;
+
+    if (self->ctx != NULL) {
+        cu_atomic_store(&self->ctx->cancelled, 1);
+        self->ctx->sink = NULL;
+    }
+    Py_CLEAR(self->sink);
+    return 0;
+}
+
+static int
+call_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    CallObject *self = (CallObject *)op;
+
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(self->sink);
+    return 0;
+}
+
+static void
+call_dealloc(PyObject *op)
+{
+    CallObject *self = (CallObject *)op;
+    PyTypeObject *type = Py_TYPE(op);
+    freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
+
+    PyObject_GC_UnTrack(op);
+    (void)call_clear(op);
+    if (self->ctx != NULL) {
+        cu_context_decref(self->ctx);
+        self->ctx = NULL;
+    }
+    tp_free(op);
+    Py_DECREF(type);
+}
+
+PyDoc_STRVAR(run_doc,
+"run() -> (status, stage)\n\n"
+"Make the call and block until the cluster answers, without the GIL.\n"
+"Every phase is put into the queue as (phase, elapsed_ns, wall_ns,\n"
+"thread_id).  `status` is the Win32 result; `stage` is 0 when loading\n"
+"clusapi.dll failed, 1 when opening the cluster failed, 2 otherwise.");
+
+static PyObject *
+call_run(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    CallObject *self = (CallObject *)op;
+    cu_context *ctx = self->ctx;
+    const cu_backend *backend;
+    cu_stage stage = CU_STAGE_LOAD;
+    DWORD status;
+
+    if (self->started) {
+        PyErr_SetString(PyExc_RuntimeError, "a Call can run only once");
+        return NULL;
+    }
+    if (cu_trampoline_closed()) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "clusupgrade is shut down: the interpreter is exiting");
+        return NULL;
+    }
+    self->started = 1;
+    backend = ctx->sim != NULL ? &cu_simulator_backend : &cu_clusapi_backend;
+    /* The native side's own reference: if this thread never gets the GIL
+     * back (interpreter shutdown), the context stays valid for callbacks. */
+    cu_context_incref(ctx);
+    Py_BEGIN_ALLOW_THREADS
+    status = cu_backend_run(backend, ctx, cu_trampoline, &stage);
+    Py_END_ALLOW_THREADS
+    cu_context_decref(ctx);
+    self->finished = 1;
+    return Py_BuildValue("(ki)", (unsigned long)status, (int)stage);
+}
+
+PyDoc_STRVAR(cancel_doc,
+"cancel()\n\n"
+"Answer FALSE to every later callback and forward none of them.  Safe\n"
+"from any thread; the native call itself goes on until the cluster\n"
+"returns.");
+
+static PyObject *
+call_cancel(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    CallObject *self = (CallObject *)op;
+
+    cu_atomic_store(&self->ctx->cancelled, 1);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(answers_doc,
+"answers() -> list[bool]\n\n"
+"What the trampoline answered the simulated cluster, in order.  Known\n"
+"once run() has returned.");
+
+static PyObject *
+call_answers(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    CallObject *self = (CallObject *)op;
+    cu_sim_script *sim = self->ctx->sim;
+    PyObject *list;
+    size_t i;
+
+    if (sim == NULL) {
+        PyErr_SetString(PyExc_TypeError, "only a simulated call has answers");
+        return NULL;
+    }
+    if (self->started && !self->finished) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "answers are known once run() has returned");
+        return NULL;
+    }
+    list = PyList_New((Py_ssize_t)sim->n_answers);
+    if (list == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < sim->n_answers; i++) {
+        PyObject *answer = PyBool_FromLong(sim->answers[i]);
+        /* PyList_SetItem steals the reference, also on failure. */
+        if (PyList_SetItem(list, (Py_ssize_t)i, answer) < 0) {
+            Py_DECREF(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static PyObject *
+call_get_cancelled(PyObject *op, void *Py_UNUSED(closure))
+{
+    CallObject *self = (CallObject *)op;
+
+    return PyBool_FromLong(cu_atomic_load(&self->ctx->cancelled) != 0);
+}
+
+static PyObject *
+call_get_lost(PyObject *op, void *Py_UNUSED(closure))
+{
+    CallObject *self = (CallObject *)op;
+
+    return PyBool_FromLong(self->ctx->lost);
+}
+
+static PyMethodDef call_methods[] = {
+    {"run", call_run, METH_NOARGS, run_doc},
+    {"cancel", call_cancel, METH_NOARGS, cancel_doc},
+    {"answers", call_answers, METH_NOARGS, answers_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef call_getset[] = {
+    {"cancelled", call_get_cancelled, NULL,
+     "True once later callbacks are answered FALSE.", NULL},
+    {"lost", call_get_lost, NULL,
+     "True when a phase could not be put into the queue.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(call_doc,
+"Call(queue, cluster=None, perform=True, simulator=None)\n\n"
+"One ClusterUpgradeFunctionalLevel call.  `queue` is a queue.SimpleQueue\n"
+"that receives every phase; `cluster` is None for the local cluster or its\n"
+"name; `simulator` is None for clusapi.dll or the script\n"
+"(phases, delay_ns, status, fail_after, open_error, native_thread).");
+
+static PyType_Slot call_slots[] = {
+    {Py_tp_new, call_new},
+    {Py_tp_dealloc, call_dealloc},
+    {Py_tp_traverse, call_traverse},
+    {Py_tp_clear, call_clear},
+    {Py_tp_methods, call_methods},
+    {Py_tp_getset, call_getset},
+    {Py_tp_doc, (void *)call_doc},
+    {0, NULL},
+};
+
+/* Not subclassable: PyType_GetModule() finds the module state only from
+ * the exact type. */
+PyType_Spec cu_call_spec = {
+    .name = "clusupgrade._clusupgrade.Call",
+    .basicsize = sizeof(CallObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = call_slots,
+};

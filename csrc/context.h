@@ -1,0 +1,52 @@
+/* The per-call context: what the native side of one upgrade call shares
+ * with Python.
+ *
+ * It is plain malloc memory with an atomic reference count, because its
+ * last reference may be dropped on a thread that holds no Python thread
+ * state, possibly while the interpreter finalizes.  It owns no Python
+ * object: `sink` is borrowed from the Call object that owns the reference,
+ * and is read and cleared only with the GIL held. */
+#ifndef CLUSUPGRADE_CONTEXT_H
+#define CLUSUPGRADE_CONTEXT_H
+
+#include <Python.h>
+#include <stddef.h>
+#include <wchar.h>
+
+#include "platform.h"
+
+/* A scripted cluster (backend_sim.c). */
+typedef struct cu_sim_script {
+    size_t n_phases;
+    int32_t *phases;
+    int64_t delay_ns;       /* between two phases */
+    DWORD status;           /* returned after the script */
+    long fail_after;        /* stop after this many phases; -1: never */
+    DWORD open_error;       /* 0, or what opening the cluster fails with */
+    int native_thread;      /* call back on a thread of the simulator's own */
+    size_t n_answers;       /* what the callback answered, in order */
+    unsigned char *answers;
+} cu_sim_script;
+
+typedef struct cu_context {
+    cu_atomic refs;
+    cu_atomic cancelled;    /* later callbacks are answered FALSE */
+    int64_t t0_ns;          /* cu_monotonic_ns() when the call was made */
+    PyObject *sink;         /* borrowed; GIL only; NULL once detached */
+    int lost;               /* GIL only: a phase could not be forwarded */
+    wchar_t *cluster;       /* NULL: the local cluster */
+    BOOL perform;
+    cu_sim_script *sim;     /* NULL: the real clusapi.dll */
+} cu_context;
+
+/* A context with one reference, or NULL when memory is short.  Takes
+ * ownership of `cluster` and `sim` (malloc memory) in every case. */
+cu_context *cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim);
+void cu_context_incref(cu_context *ctx);
+/* Safe on any thread, with or without a Python thread state. */
+void cu_context_decref(cu_context *ctx);
+
+cu_sim_script *cu_sim_script_new(size_t n_phases);
+void cu_sim_script_free(cu_sim_script *script);
+
+#endif /* CLUSUPGRADE_CONTEXT_H */

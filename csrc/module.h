@@ -1,0 +1,20 @@
+/* What the parts of the extension module share. */
+#ifndef CLUSUPGRADE_MODULE_H
+#define CLUSUPGRADE_MODULE_H
+
+#include <Python.h>
+
+typedef struct {
+    PyTypeObject *call_type;
+    /* queue.SimpleQueue: the only sink accepted, because its put() runs no
+     * Python code, which the trampoline relies on. */
+    PyObject *simple_queue_type;
+} cu_module_state;
+
+/* call.c */
+extern PyType_Spec cu_call_spec;
+
+/* errors.c */
+PyObject *cu_format_message(PyObject *module, PyObject *arg);
+
+#endif /* CLUSUPGRADE_MODULE_H */

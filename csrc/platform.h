@@ -1,0 +1,89 @@
+/* The few operating-system services the native code needs, behind one
+ * interface: clocks, thread ids, sleeping, joinable threads and atomics.
+ *
+ * Nothing here touches Python, so every function may be called on a thread
+ * that holds no Python thread state, and after the interpreter is gone.
+ * Implementations: platform_posix.c and platform_win.c. */
+#ifndef CLUSUPGRADE_PLATFORM_H
+#define CLUSUPGRADE_PLATFORM_H
+
+#include <stdint.h>
+
+#ifdef _WIN32
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  include <windows.h>
+#else
+/* The Windows names the clusapi interface is written in, so the trampoline
+ * and the simulator have one signature on every platform. */
+typedef int BOOL;
+typedef uint32_t DWORD;
+typedef void *PVOID;
+#  define WINAPI
+#  ifndef TRUE
+#    define TRUE 1
+#    define FALSE 0
+#  endif
+#endif
+
+/* Monotonic clock in nanoseconds; only differences are meaningful. */
+int64_t cu_monotonic_ns(void);
+
+/* Wall clock in nanoseconds since the Unix epoch: time.time()'s clock. */
+int64_t cu_wall_ns(void);
+
+/* The id threading.get_native_id() reports for the calling thread. */
+uint64_t cu_thread_id(void);
+
+void cu_sleep_ns(int64_t ns);
+
+/* A joinable native thread.  It is created with a small stack because the
+ * simulator may run hundreds of them at once and they only call back. */
+#ifdef _WIN32
+typedef HANDLE cu_thread;
+#else
+#  include <pthread.h>
+typedef pthread_t cu_thread;
+#endif
+
+/* Returns 0, or an error code (errno or GetLastError) when no thread could
+ * be made. */
+DWORD cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg);
+void cu_thread_join(cu_thread thread);
+
+/* Sequentially consistent atomics on a long.  C11 <stdatomic.h> is not
+ * available in every MSVC that builds Windows wheels, so use the compiler
+ * builtins directly. */
+typedef volatile long cu_atomic;
+
+#ifdef _WIN32
+static inline long cu_atomic_load(cu_atomic *p)
+{
+    return InterlockedCompareExchange(p, 0, 0);
+}
+static inline void cu_atomic_store(cu_atomic *p, long v)
+{
+    InterlockedExchange(p, v);
+}
+static inline long cu_atomic_add(cu_atomic *p, long v)
+{
+    /* Returns the new value. */
+    return InterlockedExchangeAdd(p, v) + v;
+}
+#else
+static inline long cu_atomic_load(cu_atomic *p)
+{
+    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+static inline void cu_atomic_store(cu_atomic *p, long v)
+{
+    __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline long cu_atomic_add(cu_atomic *p, long v)
+{
+    return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
+}
+#endif
+
+#endif /* CLUSUPGRADE_PLATFORM_H */

@@ -1,0 +1,103 @@
+/* platform.h on Windows. */
+#include "platform.h"
+
+#include <process.h>
+#include <stdlib.h>
+
+/* 100 ns intervals between 1601-01-01 (FILETIME) and 1970-01-01. */
+#define EPOCH_DIFFERENCE_100NS 116444736000000000LL
+
+int64_t
+cu_monotonic_ns(void)
+{
+    static LARGE_INTEGER frequency;
+    LARGE_INTEGER now;
+
+    if (frequency.QuadPart == 0) {
+        /* Fixed at boot; a racing second initialisation writes the same. */
+        QueryPerformanceFrequency(&frequency);
+    }
+    QueryPerformanceCounter(&now);
+    /* Split the division so that the product cannot overflow. */
+    return (int64_t)(now.QuadPart / frequency.QuadPart) * 1000000000
+        + (int64_t)(now.QuadPart % frequency.QuadPart) * 1000000000
+              / frequency.QuadPart;
+}
+
+int64_t
+cu_wall_ns(void)
+{
+    FILETIME ft;
+    ULARGE_INTEGER t;
+
+    GetSystemTimePreciseAsFileTime(&ft);
+    t.LowPart = ft.dwLowDateTime;
+    t.HighPart = ft.dwHighDateTime;
+    return ((int64_t)t.QuadPart - EPOCH_DIFFERENCE_100NS) * 100;
+}
+
+uint64_t
+cu_thread_id(void)
+{
+    return (uint64_t)GetCurrentThreadId();
+}
+
+void
+cu_sleep_ns(int64_t ns)
+{
+    int64_t ms = (ns + 999999) / 1000000;
+
+    if (ns <= 0) {
+        return;
+    }
+    while (ms > 0) {
+        DWORD chunk = ms > 0x7fffffff ? 0x7fffffff : (DWORD)ms;
+        Sleep(chunk);
+        ms -= chunk;
+    }
+}
+
+struct start_block {
+    void (*fn)(void *);
+    void *arg;
+};
+
+static unsigned __stdcall
+thread_main(void *raw)
+{
+    struct start_block block = *(struct start_block *)raw;
+    free(raw);
+    block.fn(block.arg);
+    return 0;
+}
+
+DWORD
+cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg)
+{
+    struct start_block *block = malloc(sizeof(*block));
+    uintptr_t handle;
+
+    if (block == NULL) {
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    block->fn = fn;
+    block->arg = arg;
+    /* _beginthreadex, not CreateThread, so the C runtime is set up for the
+     * thread; the stack size is a reservation, as on POSIX. */
+    handle = _beginthreadex(NULL, 256 * 1024, thread_main, block,
+                            STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+    if (handle == 0) {
+        DWORD err = GetLastError();
+        free(block);
+        return err ? err : ERROR_NOT_ENOUGH_MEMORY;
+    }
+    *thread = (HANDLE)handle;
+    return 0;
+}
+
+void
+cu_thread_join(cu_thread thread)
+{
+    WaitForSingleObject(thread, INFINITE);
+    CloseHandle(thread);
+}

@@ -1,0 +1,121 @@
+"""The exceptions clusupgrade raises."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import _winerror
+
+if TYPE_CHECKING:
+    from .phase import PhaseEvent
+
+
+def describe(code: int) -> str:
+    """One line for `code`: number, symbolic name, the system's text, advice."""
+    from . import _clusupgrade
+
+    entry = _winerror.CODES.get(code)
+    text = _clusupgrade.format_message(code) if 0 <= code <= 0xFFFFFFFF else None
+    if not text:
+        text = entry.text if entry else "Unknown error."
+    head = f"error {code}" + (f" ({entry.name})" if entry else "")
+    parts = [f"{head}: {text.rstrip('.')}."]
+    if entry and entry.advice:
+        parts.append(entry.advice)
+    return " ".join(parts)
+
+
+class ClusterUpgradeError(OSError):
+    """A cluster call failed with the Win32 error code `winerror`.
+
+    `cluster` names the cluster (None for the local one); `events` holds the
+    phases that arrived before the failure.
+    """
+
+    winerror: int
+    cluster: str | None
+    events: tuple[PhaseEvent, ...]
+
+    def __init__(
+        self,
+        winerror: int,
+        message: str | None = None,
+        *,
+        cluster: str | None = None,
+        events: tuple[PhaseEvent, ...] = (),
+    ) -> None:
+        if message is None:
+            where = f"cluster {cluster!r}" if cluster else "the local cluster"
+            message = f"{where}: {describe(winerror)}"
+        super().__init__(message)
+        self.winerror = winerror
+        self.strerror = message
+        self.cluster = cluster
+        self.events = tuple(events)
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild,
+            (type(self), self.winerror, self.strerror, self.cluster, self.events),
+        )
+
+
+class ClusapiUnavailableError(ClusterUpgradeError):
+    """clusapi.dll or its ClusterUpgradeFunctionalLevel export is missing,
+    or the platform is not Windows."""
+
+
+def _rebuild(
+    cls: type[ClusterUpgradeError],
+    winerror: int,
+    message: str,
+    cluster: str | None,
+    events: tuple[PhaseEvent, ...],
+) -> ClusterUpgradeError:
+    return cls(winerror, message, cluster=cluster, events=events)
+
+
+def unavailable(code: int, *, cluster: str | None, on_windows: bool) -> ClusapiUnavailableError:
+    """The error for a failed load of clusapi.dll."""
+    if on_windows:
+        why = (
+            f"clusapi.dll or its ClusterUpgradeFunctionalLevel export is missing "
+            f"({describe(code)})"
+        )
+    else:
+        why = "clusapi.dll exists only on Windows"
+    message = (
+        f"{why}. Raising a cluster's functional level needs Windows Server 2016 or "
+        "later with the Failover Clustering feature, or the RSAT-Clustering tools "
+        "(Install-WindowsFeature RSAT-Clustering). To rehearse without a cluster, "
+        "pass cluster=clusupgrade.Simulator()."
+    )
+    return ClusapiUnavailableError(code, message, cluster=cluster)
+
+
+ERROR_TIMEOUT = 1460
+
+
+class UpgradeTimeoutError(ClusterUpgradeError, TimeoutError):
+    """The call did not finish within its timeout (winerror 1460,
+    ERROR_TIMEOUT).  Later phases are answered FALSE; the cluster may still
+    complete the upgrade."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        cluster: str | None = None,
+        events: tuple[PhaseEvent, ...] = (),
+    ) -> None:
+        super().__init__(ERROR_TIMEOUT, message, cluster=cluster, events=events)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_timeout, (self.strerror, self.cluster, self.events))
+
+
+def _rebuild_timeout(message: str, cluster: str | None, events: tuple[PhaseEvent, ...]) -> UpgradeTimeoutError:
+    return UpgradeTimeoutError(message, cluster=cluster, events=events)

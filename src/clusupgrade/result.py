@@ -1,0 +1,38 @@
+"""What a finished call returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ._winerror import ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
+from .phase import Phase, PhaseEvent
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    """The outcome of a call that succeeded."""
+
+    cluster: str | None
+    """The cluster's name; None for the local cluster."""
+    performed: bool
+    """True for an upgrade, False for a check (perform=False)."""
+    events: tuple[PhaseEvent, ...]
+    """Every phase the cluster reported, in order."""
+    duration: float
+    """Seconds the call took."""
+    status: int
+    """0, or 5975 (ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED): the level was
+    raised, and the Cluster service must restart for every new feature."""
+
+    complete: bool = field(init=False)
+    """True when the cluster reported UPGRADE_COMPLETE."""
+
+    def __post_init__(self) -> None:
+        seen = any(event.phase == Phase.UPGRADE_COMPLETE for event in self.events)
+        # A frozen dataclass sets its derived fields this way.
+        object.__setattr__(self, "complete", seen)
+
+    @property
+    def restart_required(self) -> bool:
+        """True for status 5975."""
+        return self.status == ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED

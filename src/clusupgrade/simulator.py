@@ -1,0 +1,138 @@
+"""A simulated cluster, for tests and rehearsals without Windows."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import threading
+from collections.abc import Iterable
+from typing import Literal
+
+from . import _validate
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+MAX_DELAY = 86400.0
+"""A day per phase; anything longer is a mistake."""
+
+CallbackThread = Literal["native", "caller"]
+
+
+def _phases(value: object, what: str) -> tuple[int, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{what} must be an iterable of ints, not {type(value).__name__}")
+    return tuple(_validate.integer(p, f"every value in {what}", INT32_MIN, INT32_MAX) for p in value)
+
+
+def _delay(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"delay must be a number of seconds, not {type(value).__name__}")
+    seconds = float(value)
+    if math.isnan(seconds) or not 0 <= seconds <= MAX_DELAY:
+        raise ValueError(f"delay must be from 0 to {MAX_DELAY:g} seconds, got {value!r}")
+    return seconds
+
+
+class Simulator:
+    """A cluster that plays a script of phases through the native trampoline.
+
+    Pass it as ``cluster`` to :func:`clusupgrade.upgrade`,
+    :func:`clusupgrade.phases` or :func:`clusupgrade.check`.
+
+    - ``phases``: what an upgrade (perform=True) reports, in order; any
+      32-bit signed values, unknown ones included.
+    - ``check_phases``: what a check (perform=False) reports.
+    - ``delay``: seconds between two phases.
+    - ``status``: the Win32 code the call returns at the end (0 success,
+      5975 success that needs a restart, anything else a failure).
+    - ``fail_after``: stop after this many phases and return ``status``, or
+      5977 (ERROR_CLUSTER_UPGRADE_INCOMPLETE) when ``status`` is 0.
+    - ``open_error``: opening the cluster fails with this code (1722: the
+      cluster cannot be reached, 5: access denied).
+    - ``callback_thread``: ``"native"`` calls back on a thread of the
+      simulator's own, as a cluster service thread would; ``"caller"`` on
+      the thread that made the call.
+    - ``name``: what events and errors call the cluster.
+
+    Like a real cluster, a simulator runs one upgrade at a time: a second
+    call waits until the first has returned.  A FALSE answer stops the
+    script with ERROR_CANCELLED (1223).
+    """
+
+    def __init__(
+        self,
+        phases: Iterable[int] = (1, 2, 3, 4, 5),
+        *,
+        delay: float = 0.0,
+        status: int = 0,
+        fail_after: int | None = None,
+        callback_thread: CallbackThread = "native",
+        name: str = "simulated",
+        check_phases: Iterable[int] = (1, 2),
+        open_error: int = 0,
+    ) -> None:
+        self.phases = _phases(phases, "phases")
+        self.check_phases = _phases(check_phases, "check_phases")
+        self.delay = _delay(delay)
+        self.status = _validate.win32_code(status, "status")
+        self.open_error = _validate.win32_code(open_error, "open_error")
+        if fail_after is not None:
+            fail_after = _validate.integer(fail_after, "fail_after", 0, len(self.phases))
+        self.fail_after = fail_after
+        if callback_thread not in ("native", "caller"):
+            raise ValueError(f"callback_thread must be 'native' or 'caller', not {callback_thread!r}")
+        self.callback_thread: CallbackThread = callback_thread
+        self.name = _validate.cluster_name(name, "simulator name")
+        self._busy = threading.Lock()
+        self._answers: list[bool] = []
+        self._runs = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"Simulator(phases={self.phases!r}, delay={self.delay!r}, status={self.status!r}, "
+            f"fail_after={self.fail_after!r}, callback_thread={self.callback_thread!r}, "
+            f"name={self.name!r})"
+        )
+
+    @property
+    def answers(self) -> list[bool]:
+        """What the trampoline answered each callback of the last finished call."""
+        return list(self._answers)
+
+    @property
+    def runs(self) -> int:
+        """How many calls have finished on this simulator."""
+        return self._runs
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until no call runs on this simulator; False on timeout.
+
+        A cancelled or abandoned call goes on natively until its script ends,
+        as it would on a cluster: this is how to wait for that.
+        """
+        seconds = _validate.timeout(timeout)
+        if not self._busy.acquire(timeout=-1 if seconds is None else seconds):
+            return False
+        self._busy.release()
+        return True
+
+    def _spec(self, perform: bool) -> tuple[tuple[int, ...], int, int, int, int, bool]:
+        """The script the native Call takes for one call."""
+        phases = self.phases if perform else self.check_phases
+        fail_after = -1 if self.fail_after is None else min(self.fail_after, len(phases))
+        return (
+            phases,
+            round(self.delay * 1e9),
+            self.status,
+            fail_after,
+            self.open_error,
+            self.callback_thread == "native",
+        )
+
+    def _enter(self) -> None:
+        self._busy.acquire()
+
+    def _leave(self, answers: list[bool]) -> None:
+        self._answers = answers
+        self._runs += 1
+        self._busy.release()

@@ -1,0 +1,235 @@
+"""The iterator of phase events behind phases() and upgrade().
+
+The native call runs on a daemon worker thread, without the GIL; its
+trampoline puts one record per phase into a queue.SimpleQueue, and this
+iterator turns them into PhaseEvents on the consumer's thread.  The
+consumer never blocks for long in one wait, so Ctrl+C and timeouts take
+effect while the native call is still blocked.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from types import TracebackType
+from typing import Final
+
+from . import _clusupgrade, _validate, _winerror
+from .errors import ClusterUpgradeError, UpgradeTimeoutError, unavailable
+from .phase import PhaseEvent
+from .result import UpgradeResult
+from .simulator import Simulator
+
+POLL_SECONDS: Final = 0.2
+"""Longest single wait: Windows does not interrupt a lock wait on Ctrl+C."""
+
+Target = str | Simulator | None
+
+
+class _Finished:
+    """The worker's last item: what run() returned or raised."""
+
+    __slots__ = ("outcome",)
+
+    def __init__(self, outcome: tuple[int, int] | BaseException) -> None:
+        self.outcome = outcome
+
+
+_WAKE: Final = object()
+"""Put by cancel() so that a consumer blocked in another thread stops."""
+
+
+def _work(call: _clusupgrade.Call, items: queue.SimpleQueue[object], simulator: Simulator | None) -> None:
+    """The worker thread: make the native call and report how it ended."""
+    outcome: tuple[int, int] | BaseException
+    if simulator is not None:
+        simulator._enter()
+    try:
+        outcome = call.run()
+    except BaseException as exc:  # handed to the consumer, which raises it
+        outcome = exc
+    finally:
+        if simulator is not None:
+            simulator._leave(call.answers())
+    items.put(_Finished(outcome))
+
+
+def resolve(cluster: object) -> tuple[str | None, Simulator | None]:
+    """(name, simulator) for what a user passed as `cluster`."""
+    if cluster is None:
+        return None, None
+    if isinstance(cluster, Simulator):
+        return cluster.name, cluster
+    if not isinstance(cluster, str):
+        raise TypeError(f"cluster must be None, a str or a Simulator, not {type(cluster).__name__}")
+    return _validate.cluster_name(cluster), None
+
+
+class PhaseStream:
+    """Iterates over the phases of one call as they happen.
+
+    The call starts at the first ``next()`` (or on entering ``with``).  When
+    it succeeds, iteration ends and :attr:`result` holds the
+    :class:`UpgradeResult`; when it fails, the last ``next()`` raises
+    :class:`ClusterUpgradeError`.  Leaving early (``break``, :meth:`close`,
+    :meth:`cancel`, leaving ``with``, garbage collection, an exception)
+    answers FALSE to every later phase.
+    """
+
+    def __init__(self, cluster: Target = None, *, perform: bool = True, timeout: float | None = None) -> None:
+        self._name, self._simulator = resolve(cluster)
+        self._perform = _validate.flag(perform, "perform")
+        self._timeout = _validate.timeout(timeout)
+        self._items: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._call: _clusupgrade.Call | None = None
+        self._events: list[PhaseEvent] = []
+        self._state = "new"  # new, running, done, failed, cancelled
+        self._started = 0.0
+        self._deadline: float | None = None
+        self.result: UpgradeResult | None = None
+        """The outcome, once iteration ended because the call succeeded."""
+
+    # -- what users call ------------------------------------------------
+
+    @property
+    def cluster(self) -> str | None:
+        return self._name
+
+    @property
+    def events(self) -> tuple[PhaseEvent, ...]:
+        """The events delivered so far."""
+        return tuple(self._events)
+
+    @property
+    def cancelled(self) -> bool:
+        """True when the call was left before it ended."""
+        return self._state == "cancelled"
+
+    def __iter__(self) -> PhaseStream:
+        return self
+
+    def __next__(self) -> PhaseEvent:
+        if self._state == "new":
+            self._start()
+        if self._state != "running":
+            raise StopIteration
+        try:
+            item = self._next_item()
+        except BaseException:
+            # KeyboardInterrupt, timeout: nobody is listening any more.
+            self.cancel()
+            raise
+        if type(item) is tuple:
+            event = PhaseEvent.from_record(item, len(self._events), self._name)
+            self._events.append(event)
+            return event
+        if isinstance(item, _Finished):
+            self._finish(item.outcome)
+        raise StopIteration
+
+    def cancel(self) -> None:
+        """Stop listening: later phases are answered FALSE and iteration ends.
+
+        The native call goes on until the cluster returns; what a cluster does
+        with a FALSE answer is not documented (see the README).
+        """
+        if self._call is not None:
+            self._call.cancel()
+        if self._state in ("new", "running"):
+            self._state = "cancelled"
+            self._items.put(_WAKE)
+
+    def close(self) -> None:
+        """Leave the call if it is still running (same as cancel())."""
+        self.cancel()
+
+    def __enter__(self) -> PhaseStream:
+        if self._state == "new":
+            self._start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        call = self._call
+        if call is not None and self._state == "running":
+            call.cancel()
+
+    # -- the mechanics --------------------------------------------------
+
+    def _start(self) -> None:
+        spec = self._simulator._spec(self._perform) if self._simulator is not None else None
+        self._call = _clusupgrade.Call(self._items, self._name, self._perform, spec)
+        self._started = time.monotonic()
+        if self._timeout is not None:
+            self._deadline = self._started + self._timeout
+        worker = threading.Thread(
+            target=_work,
+            args=(self._call, self._items, self._simulator),
+            name=f"clusupgrade {self._name or 'local cluster'}",
+            daemon=True,
+        )
+        self._state = "running"
+        worker.start()
+
+    def _next_item(self) -> object:
+        while True:
+            wait = POLL_SECONDS
+            if self._deadline is not None:
+                wait = min(wait, max(0.0, self._deadline - time.monotonic()))
+            try:
+                item = self._items.get(timeout=wait)
+            except queue.Empty:
+                if self._deadline is not None and time.monotonic() >= self._deadline:
+                    raise self._timed_out() from None
+                continue
+            if self._state != "running":
+                return _WAKE
+            return item
+
+    def _timed_out(self) -> UpgradeTimeoutError:
+        where = f"cluster {self._name!r}" if self._name else "the local cluster"
+        return UpgradeTimeoutError(
+            f"{where} did not finish within {self._timeout:g} s; clusupgrade stopped "
+            "listening and answers FALSE to any later phase, but the cluster may "
+            "still complete the upgrade",
+            cluster=self._name,
+            events=tuple(self._events),
+        )
+
+    def _finish(self, outcome: tuple[int, int] | BaseException) -> None:
+        """Turn the worker's outcome into `result` or an exception."""
+        self._state = "failed"
+        if isinstance(outcome, BaseException):
+            raise outcome
+        status, stage = outcome
+        events = tuple(self._events)
+        if stage == _clusupgrade.STAGE_LOAD:
+            raise unavailable(status, cluster=self._name, on_windows=sys.platform == "win32")
+        if self._call is not None and self._call.lost:
+            raise ClusterUpgradeError(
+                _winerror.ERROR_CANCELLED,
+                "a phase could not be delivered (out of memory), so the call was "
+                "cancelled: " + _describe_where(self._name),
+                cluster=self._name,
+                events=events,
+            )
+        if status not in (_winerror.SUCCESS, _winerror.ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED):
+            raise ClusterUpgradeError(status, cluster=self._name, events=events)
+        self._state = "done"
+        self.result = UpgradeResult(
+            cluster=self._name,
+            performed=self._perform,
+            events=events,
+            duration=time.monotonic() - self._started,
+            status=status,
+        )
+
+
+def _describe_where(name: str | None) -> str:
+    return f"cluster {name!r}" if name else "the local cluster"
