@@ -156,8 +156,9 @@ class PhaseStream:
         self.close()
 
     def __del__(self) -> None:
-        call = self._call
-        if call is not None and self._state == "running":
+        # __init__ may have failed before setting anything.
+        call = getattr(self, "_call", None)
+        if call is not None and getattr(self, "_state", None) == "running":
             call.cancel()
 
     # -- the mechanics --------------------------------------------------

@@ -1,0 +1,60 @@
+"""Shared helpers for the test suite."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import clusupgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNALS_WORK = hasattr(signal, "pthread_kill") or sys.platform == "win32"
+
+
+@pytest.fixture(params=["native", "caller"])
+def callback_thread(request: pytest.FixtureRequest) -> str:
+    """Every test that takes this runs with callbacks on both kinds of thread."""
+    return request.param
+
+
+def settle(sim: clusupgrade.Simulator, timeout: float = 30.0) -> list[bool]:
+    """Wait until the simulator's call has returned; its answers."""
+    assert sim.wait(timeout), "the simulated call did not return"
+    return sim.answers
+
+
+def interrupt_main_after(seconds: float) -> threading.Timer:
+    """Deliver a Ctrl+C to the main thread after `seconds`."""
+    if sys.platform == "win32":
+        import _thread
+
+        action = _thread.interrupt_main
+    else:
+        def action() -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+    timer = threading.Timer(seconds, action)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def run_python(code: str, timeout: float = 60.0, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter that imports the same clusupgrade."""
+    env = dict(os.environ)
+    src = str(Path(clusupgrade.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        **kwargs,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,74 @@
+"""What the exceptions carry and say."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+
+import pytest
+
+import clusupgrade
+from clusupgrade import ClusapiUnavailableError, ClusterUpgradeError, Simulator
+from clusupgrade.errors import describe
+
+
+def test_error_is_oserror_with_winerror() -> None:
+    err = ClusterUpgradeError(5976, cluster="c")
+    assert isinstance(err, OSError)
+    assert err.winerror == 5976
+    assert str(err).startswith("cluster 'c': error 5976 (ERROR_CLUSTER_UPGRADE_IN_PROGRESS)")
+    assert "Wait for the upgrade under way to finish." in str(err)
+
+
+def test_local_cluster_wording() -> None:
+    assert str(ClusterUpgradeError(5)).startswith("the local cluster: error 5 (ERROR_ACCESS_DENIED)")
+
+
+def test_unknown_code() -> None:
+    text = describe(424242)
+    assert text.startswith("error 424242")
+    assert "Unknown error" in text or sys.platform == "win32"
+
+
+def test_errors_pickle_with_their_fields() -> None:
+    try:
+        clusupgrade.upgrade(Simulator(status=5973, fail_after=1))
+    except ClusterUpgradeError as exc:
+        err = exc
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is ClusterUpgradeError
+    assert (copy.winerror, copy.cluster, str(copy)) == (err.winerror, err.cluster, str(err))
+    assert copy.events == err.events
+
+
+def test_timeout_error_pickles() -> None:
+    with pytest.raises(TimeoutError) as info:
+        clusupgrade.upgrade(Simulator(delay=0.5), timeout=0.05)
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert isinstance(copy, TimeoutError) and copy.winerror == 1460
+    assert str(copy) == str(info.value)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="clusapi.dll may exist on Windows")
+@pytest.mark.parametrize("cluster", [None, "prod-cluster"])
+def test_real_cluster_off_windows_is_unavailable(cluster: str | None) -> None:
+    for call in (clusupgrade.upgrade, clusupgrade.check):
+        with pytest.raises(ClusapiUnavailableError) as info:
+            call(cluster)
+        err = info.value
+        assert isinstance(err, ClusterUpgradeError)
+        assert err.winerror == 120
+        assert err.cluster == cluster
+        message = str(err)
+        assert "only on Windows" in message
+        assert "RSAT-Clustering" in message and "Failover Clustering" in message
+        assert "Simulator" in message
+
+
+def test_error_from_iterator_names_events() -> None:
+    stream = clusupgrade.phases(Simulator(status=5050, fail_after=1, name="n1"))
+    with pytest.raises(ClusterUpgradeError) as info:
+        list(stream)
+    assert info.value.cluster == "n1"
+    assert len(info.value.events) == 1
+    assert "ERROR_CLUSTER_NODE_DOWN" in str(info.value)

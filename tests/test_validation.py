@@ -1,0 +1,185 @@
+"""Bad input gets a TypeError or ValueError that says what was wrong."""
+
+from __future__ import annotations
+
+import queue
+
+import pytest
+
+import clusupgrade
+from clusupgrade import Simulator, _clusupgrade
+
+
+@pytest.mark.parametrize(
+    ("cluster", "error", "words"),
+    [
+        (42, TypeError, "cluster must be None, a str or a Simulator, not int"),
+        (b"name", TypeError, "not bytes"),
+        ("", ValueError, "must not be empty"),
+        ("bad\0name", ValueError, "NUL"),
+        ("x" * 256, ValueError, "256 characters long"),
+        ("half\ud800", ValueError, "lone surrogate"),
+    ],
+)
+def test_bad_cluster(cluster: object, error: type[Exception], words: str) -> None:
+    for call in (clusupgrade.upgrade, clusupgrade.check, clusupgrade.phases):
+        with pytest.raises(error, match=words):
+            call(cluster)  # type: ignore[arg-type]
+
+
+def test_longest_name_is_accepted_and_reaches_the_backend() -> None:
+    # 255 characters pass validation; without clusapi.dll the call then fails
+    # at the load step, not with a ValueError.
+    import sys
+
+    if sys.platform == "win32":
+        pytest.skip("on Windows this would contact a cluster")
+    with pytest.raises(clusupgrade.ClusapiUnavailableError):
+        clusupgrade.upgrade("x" * 255)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "error", "words"),
+    [
+        (-1, ValueError, "must not be negative"),
+        (float("nan"), ValueError, "NaN"),
+        ("5", TypeError, "not str"),
+        (True, TypeError, "not bool"),
+    ],
+)
+def test_bad_timeout(timeout: object, error: type[Exception], words: str) -> None:
+    with pytest.raises(error, match=words):
+        clusupgrade.upgrade(Simulator(), timeout=timeout)  # type: ignore[arg-type]
+
+
+def test_infinite_timeout_means_none() -> None:
+    assert clusupgrade.upgrade(Simulator(), timeout=float("inf")).status == 0
+
+
+def test_perform_must_be_bool() -> None:
+    with pytest.raises(TypeError, match="perform must be True or False"):
+        clusupgrade.upgrade(Simulator(), perform="no")  # type: ignore[arg-type]
+
+
+def test_on_phase_must_be_callable() -> None:
+    with pytest.raises(TypeError, match="on_phase must be callable"):
+        clusupgrade.upgrade(Simulator(), on_phase=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"phases": "12345"}, TypeError, "phases must be an iterable of ints"),
+        ({"phases": 5}, TypeError, "phases must be an iterable of ints"),
+        ({"phases": (1, 2.5)}, TypeError, "every value in phases must be an int"),
+        ({"phases": (1, True)}, TypeError, "every value in phases must be an int"),
+        ({"phases": (2**31,)}, ValueError, "from -2147483648 to 2147483647"),
+        ({"phases": (-(2**31) - 1,)}, ValueError, "from -2147483648"),
+        ({"check_phases": None}, TypeError, "check_phases must be an iterable"),
+        ({"delay": -0.1}, ValueError, "delay must be from 0"),
+        ({"delay": float("nan")}, ValueError, "delay must be from 0"),
+        ({"delay": 1e12}, ValueError, "delay must be from 0"),
+        ({"delay": "1"}, TypeError, "delay must be a number"),
+        ({"status": -1}, ValueError, "status must be from 0 to 4294967295"),
+        ({"status": 2**32}, ValueError, "status must be from 0"),
+        ({"status": 1.0}, TypeError, "status must be an int"),
+        ({"open_error": -5}, ValueError, "open_error must be from 0"),
+        ({"fail_after": 6}, ValueError, "fail_after must be from 0 to 5"),
+        ({"fail_after": -1}, ValueError, "fail_after must be from 0 to 5"),
+        ({"fail_after": "2"}, TypeError, "fail_after must be an int"),
+        ({"callback_thread": "other"}, ValueError, "callback_thread must be 'native' or 'caller'"),
+        ({"name": ""}, ValueError, "simulator name must not be empty"),
+        ({"name": None}, TypeError, "simulator name must be a str"),
+    ],
+)
+def test_bad_simulator(kwargs: dict[str, object], error: type[Exception], words: str) -> None:
+    with pytest.raises(error, match=words):
+        Simulator(**kwargs)  # type: ignore[arg-type]
+
+
+def test_simulator_accepts_phase_enum_and_generators() -> None:
+    sim = Simulator(p for p in clusupgrade.Phase)
+    assert sim.phases == (1, 2, 3, 4, 5)
+    assert "Simulator(phases=(1, 2, 3, 4, 5)" in repr(sim)
+
+
+class TestNativeCall:
+    """The C module checks its own arguments too: it is importable."""
+
+    def test_queue_must_be_simple_queue(self) -> None:
+        with pytest.raises(TypeError, match="queue.SimpleQueue"):
+            _clusupgrade.Call(queue.Queue())
+        with pytest.raises(TypeError, match="queue.SimpleQueue"):
+            _clusupgrade.Call([])
+
+    def test_subclass_of_simple_queue_is_refused(self) -> None:
+        class Sneaky(queue.SimpleQueue):  # type: ignore[type-arg]
+            def put(self, item: object, block: bool = True, timeout: float | None = None) -> None:
+                raise AssertionError("user code must never run in the trampoline")
+
+        with pytest.raises(TypeError):
+            _clusupgrade.Call(Sneaky())
+
+    @pytest.mark.parametrize(
+        ("cluster", "error"),
+        [(1, TypeError), ("", ValueError), ("a\0b", ValueError), ("x" * 256, ValueError)],
+    )
+    def test_cluster(self, cluster: object, error: type[Exception]) -> None:
+        with pytest.raises(error):
+            _clusupgrade.Call(queue.SimpleQueue(), cluster)
+
+    @pytest.mark.parametrize(
+        ("spec", "error"),
+        [
+            ([(1,), 0, 0, -1, 0, True], TypeError),
+            (((1,), 0, 0, -1, 0), TypeError),
+            (([1],), TypeError),
+            (((1,), -1, 0, -1, 0, True), ValueError),
+            ((("1",), 0, 0, -1, 0, True), TypeError),
+            (((2**31,), 0, 0, -1, 0, True), ValueError),
+            (((1,), 0, -1, -1, 0, True), ValueError),
+            (((1,), 0, 2**32, -1, 0, True), ValueError),
+            (((1,), 0, 0, 2, 0, True), ValueError),
+            (((1,), 0, 0, -2, 0, True), ValueError),
+            (((1,), 0, 0, -1, 2**64, True), ValueError),
+            (((1,), 2**63, 0, -1, 0, True), OverflowError),
+        ],
+    )
+    def test_simulator_spec(self, spec: object, error: type[Exception]) -> None:
+        with pytest.raises(error):
+            _clusupgrade.Call(queue.SimpleQueue(), None, True, spec)
+
+    def test_runs_once(self) -> None:
+        items: queue.SimpleQueue[object] = queue.SimpleQueue()
+        call = _clusupgrade.Call(items, None, True, ((1, 2), 0, 0, -1, 0, False))
+        assert call.run() == (0, _clusupgrade.STAGE_UPGRADE)
+        assert call.answers() == [True, True]
+        record = items.get_nowait()
+        assert isinstance(record, tuple) and len(record) == 4 and record[0] == 1
+        with pytest.raises(RuntimeError, match="only once"):
+            call.run()
+
+    def test_cancelled_before_run(self) -> None:
+        items: queue.SimpleQueue[object] = queue.SimpleQueue()
+        call = _clusupgrade.Call(items, None, True, ((1, 2), 0, 0, -1, 0, True))
+        call.cancel()
+        assert call.cancelled
+        assert call.run() == (1223, _clusupgrade.STAGE_UPGRADE)
+        assert call.answers() == [False]
+        assert items.empty()
+
+    def test_answers_only_for_simulated_calls(self) -> None:
+        with pytest.raises(TypeError, match="only a simulated call"):
+            _clusupgrade.Call(queue.SimpleQueue()).answers()
+
+    def test_format_message(self) -> None:
+        import sys
+
+        with pytest.raises(OverflowError):
+            _clusupgrade.format_message(2**40)
+        with pytest.raises(OverflowError):
+            _clusupgrade.format_message(-1)
+        with pytest.raises(TypeError):
+            _clusupgrade.format_message("5")  # type: ignore[arg-type]
+        if sys.platform != "win32":
+            assert _clusupgrade.format_message(5) is None

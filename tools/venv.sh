@@ -1,0 +1,14 @@
+# Sourced by the other scripts: makes .venv (once) with the package installed
+# in editable mode, and puts it first on PATH.  Needs only python3 >= 3.11
+# with venv and a C compiler with the Python headers.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+VENV="${VENV:-$ROOT/.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+fi
+# Rebuild every time: the C sources may have changed since the last run.
+"$VENV/bin/python" -m pip install -q -e "$ROOT[test]"
+export PATH="$VENV/bin:$PATH"
