@@ -98,9 +98,9 @@ module_exec(PyObject *module)
         return -1;
     }
     /* PyModule_AddObjectRef is not in the 3.11 limited API. */
-    Py_INCREF(state->call_type);
+    Py_INCREF((PyObject *)state->call_type);
     if (PyModule_AddObject(module, "Call", (PyObject *)state->call_type) < 0) {
-        Py_DECREF(state->call_type);
+        Py_DECREF((PyObject *)state->call_type);
         return -1;
     }
     if (PyModule_AddIntConstant(module, "STAGE_LOAD", CU_STAGE_LOAD) < 0

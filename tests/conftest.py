@@ -44,9 +44,11 @@ def interrupt_main_after(seconds: float) -> threading.Timer:
     return timer
 
 
-def run_python(code: str, timeout: float = 60.0, **kwargs: object) -> subprocess.CompletedProcess[str]:
+def run_python(
+    code: str, timeout: float = 60.0, env: dict[str, str] | None = None, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
     """Run `code` in a fresh interpreter that imports the same clusupgrade."""
-    env = dict(os.environ)
+    env = dict(os.environ if env is None else env)
     src = str(Path(clusupgrade.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
 import pytest
@@ -77,7 +76,6 @@ except RuntimeError as exc:
     assert "refused: clusupgrade is shut down" in proc.stdout
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="os.fork does not exist on Windows")
 def test_module_closed_flag_starts_clear() -> None:
     from clusupgrade import _clusupgrade
 

@@ -80,13 +80,16 @@ def _rebuild(
 
 def unavailable(code: int, *, cluster: str | None, on_windows: bool) -> ClusapiUnavailableError:
     """The error for a failed load of clusapi.dll."""
-    if on_windows:
-        why = (
-            f"clusapi.dll or its ClusterUpgradeFunctionalLevel export is missing "
-            f"({describe(code)})"
-        )
-    else:
+    name = _winerror.name_of(code)
+    code_text = f"error {code}" + (f" {name}" if name else "")
+    if not on_windows:
         why = "clusapi.dll exists only on Windows"
+    elif code == 127:
+        why = f"clusapi.dll has no ClusterUpgradeFunctionalLevel export ({code_text})"
+    elif code == 126:
+        why = f"clusapi.dll was not found in system32 ({code_text})"
+    else:
+        why = f"clusapi.dll could not be loaded: {describe(code)}"
     message = (
         f"{why}. Raising a cluster's functional level needs Windows Server 2016 or "
         "later with the Failover Clustering feature, or the RSAT-Clustering tools "
@@ -94,7 +97,6 @@ def unavailable(code: int, *, cluster: str | None, on_windows: bool) -> ClusapiU
         "pass cluster=clusupgrade.Simulator()."
     )
     return ClusapiUnavailableError(code, message, cluster=cluster)
-
 
 ERROR_TIMEOUT = 1460
 
