@@ -29,7 +29,8 @@ DOUBLE_DIR = os.environ.get("CLUSUPGRADE_TEST_DOUBLE")
 # clusapi.dll (WINEDLLOVERRIDES=clusapi=b): Wine honours that variable only
 # when it starts a process from Linux, not for a child of Windows Python.
 BUILTIN = os.environ.get("CLUSUPGRADE_TEST_BUILTIN") == "1"
-pytestmark = pytest.mark.skipif(sys.platform != "win32", reason="the clusapi backend exists only on Windows")
+if sys.platform != "win32":
+    pytest.skip("the clusapi backend exists only on Windows", allow_module_level=True)
 needs_double = pytest.mark.skipif(
     not DOUBLE_DIR or BUILTIN, reason="needs the test-double clusapi.dll (tools/wine/test.sh)"
 )

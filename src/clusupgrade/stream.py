@@ -220,6 +220,15 @@ class PhaseStream:
                 cluster=self._name,
                 events=events,
             )
+        if status == _winerror.ERROR_CANCELLED and _clusupgrade.closed():
+            raise ClusterUpgradeError(
+                status,
+                f"{_describe_where(self._name)}: the interpreter is exiting, so later "
+                "phases were answered FALSE (error 1223, ERROR_CANCELLED); the cluster "
+                "may still complete the upgrade",
+                cluster=self._name,
+                events=events,
+            )
         if status not in (_winerror.SUCCESS, _winerror.ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED):
             raise ClusterUpgradeError(status, cluster=self._name, events=events)
         self._state = "done"

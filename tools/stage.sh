@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# stage.sh PYTHON OUT: builds the extension with PYTHON into OUT/clusupgrade/
+# next to a copy of the package's Python files, so that PYTHONPATH=OUT
+# imports exactly that build.  CLUSUPGRADE_CFLAGS and CLUSUPGRADE_LDFLAGS
+# reach the compiler (setup.py).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PY="$1"
+OUT="$(mkdir -p "$2" && cd "$2" && pwd)"
+rm -rf "$OUT/clusupgrade" "$OUT/tmp"
+mkdir -p "$OUT/clusupgrade"
+cp "$ROOT"/src/clusupgrade/*.py "$ROOT"/src/clusupgrade/*.pyi "$ROOT"/src/clusupgrade/py.typed "$OUT/clusupgrade/"
+(cd "$ROOT" && "$PY" setup.py -q build_ext --build-lib "$OUT/lib" --build-temp "$OUT/tmp" --force >/dev/null)
+cp "$OUT"/lib/clusupgrade/_clusupgrade*.so "$OUT/clusupgrade/"
+rm -rf "$OUT/lib" "$OUT/tmp"
