@@ -35,12 +35,14 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
     wine_start
 fi
 
-if [ ! -f "$WINSITE/.complete" ]; then
+# Reinstalled whenever requirements.txt changes.
+wanted="$(sha256sum "$ROOT/tools/wine/requirements.txt" | cut -d' ' -f1)"
+if [ "$(cat "$WINSITE/.complete" 2>/dev/null)" != "$wanted" ]; then
     echo "setup: installing the test dependencies for Windows CPython"
     rm -rf "$WINSITE"
     python3 -m pip install -q --target "$WINSITE" --only-binary=:all: \
         --platform win_amd64 --python-version 3.13 --implementation cp \
         -r "$ROOT/tools/wine/requirements.txt"
-    touch "$WINSITE/.complete"
+    echo "$wanted" >"$WINSITE/.complete"
 fi
 echo "setup: ready ($(wine --version), $("$MINGW_CC" --version | head -1))"
