@@ -1,5 +1,5 @@
-/* clusupgrade._clusupgrade.Call: one upgrade call, its blocking run() and
- * its cancel().
+/* clusupgrade._clusupgrade.Call: one upgrade call, made either blocking
+ * (run()) or on a native worker thread (start()), and its cancel().
  *
  * The object owns one reference to a cu_context and the strong reference
  * to the sink (the queue's bound put) that the context only borrows.  The
@@ -12,7 +12,8 @@
 #include "backend.h"
 #include "context.h"
 #include "module.h"
-#include "trampoline.h"
+#include "guard.h"
+#include "worker.h"
 
 /* Longer than any DNS name (253) or NetBIOS name; anything above is a
  * mistake, not a cluster. */
@@ -22,8 +23,7 @@ typedef struct {
     PyObject_HEAD
     cu_context *ctx;
     PyObject *sink;
-    int started;    /* run() was entered */
-    int finished;   /* run() returned; answers are stable */
+    int started;    /* run() or start() was called */
 } CallObject;
 
 /* Helpers that convert one Python value and say which argument was wrong.
@@ -179,16 +179,17 @@ state_of(PyTypeObject *type)
 static PyObject *
 call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"queue", "cluster", "perform", "simulator", NULL};
-    PyObject *queue, *name = Py_None, *spec = Py_None;
+    static char *kwlist[] = {"queue", "cluster", "perform", "simulator",
+                             "after", NULL};
+    PyObject *queue, *name = Py_None, *spec = Py_None, *after = Py_None;
     int perform = 1;
     wchar_t *cluster = NULL;
     cu_sim_script *sim = NULL;
     cu_module_state *state;
     CallObject *self;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OpO:Call", kwlist,
-                                     &queue, &name, &perform, &spec)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OpOO:Call", kwlist,
+                                     &queue, &name, &perform, &spec, &after)) {
         return NULL;
     }
     state = state_of(type);
@@ -197,6 +198,10 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     if ((PyObject *)Py_TYPE(queue) != state->simple_queue_type) {
         PyErr_SetString(PyExc_TypeError, "queue must be a queue.SimpleQueue");
+        return NULL;
+    }
+    if (after != Py_None && Py_TYPE(after) != type) {
+        PyErr_SetString(PyExc_TypeError, "after must be None or a Call");
         return NULL;
     }
     if (name != Py_None && (cluster = cluster_name(name)) == NULL) {
@@ -220,7 +225,9 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     /* Owns `cluster` and `sim` from here, whatever it returns. */
-    self->ctx = cu_context_new(cluster, perform ? TRUE : FALSE, sim);
+    self->ctx = cu_context_new(cluster, perform ? TRUE : FALSE, sim,
+                               after == Py_None ? NULL
+                                                : ((CallObject *)after)->ctx);
     if (self->ctx == NULL) {
         Py_DECREF(self);
         return PyErr_NoMemory();
@@ -271,42 +278,115 @@ call_dealloc(PyObject *op)
     Py_DECREF(type);
 }
 
+static const cu_backend *
+backend_of(cu_context *ctx)
+{
+    return ctx->sim != NULL ? &cu_simulator_backend : &cu_clusapi_backend;
+}
+
+/* 0 when the call may begin, -1 with an exception set. */
+static int
+begin(CallObject *self)
+{
+    if (self->started) {
+        PyErr_SetString(PyExc_RuntimeError, "a Call can run only once");
+        return -1;
+    }
+    if (cu_guard_closed()) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "clusupgrade is shut down: the interpreter is exiting");
+        return -1;
+    }
+    self->started = 1;
+    return 0;
+}
+
 PyDoc_STRVAR(run_doc,
 "run() -> (status, stage)\n\n"
-"Make the call and block until the cluster answers, without the GIL.\n"
-"Every phase is put into the queue as (phase, elapsed_ns, wall_ns,\n"
-"thread_id).  `status` is the Win32 result; `stage` is 0 when loading\n"
-"clusapi.dll failed, 1 when opening the cluster failed, 2 otherwise.");
+"Make the call on this thread and block until the cluster answers,\n"
+"without the GIL.  Every phase is put into the queue as (phase,\n"
+"elapsed_ns, wall_ns, thread_id).  `status` is the Win32 result; `stage`\n"
+"is STAGE_LOAD when loading clusapi.dll failed, STAGE_OPEN when opening\n"
+"the cluster failed, STAGE_UPGRADE otherwise.");
 
 static PyObject *
 call_run(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     CallObject *self = (CallObject *)op;
     cu_context *ctx = self->ctx;
-    const cu_backend *backend;
     cu_stage stage = CU_STAGE_LOAD;
     DWORD status;
 
-    if (self->started) {
-        PyErr_SetString(PyExc_RuntimeError, "a Call can run only once");
+    if (begin(self) < 0) {
         return NULL;
     }
-    if (cu_trampoline_closed()) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "clusupgrade is shut down: the interpreter is exiting");
-        return NULL;
-    }
-    self->started = 1;
-    backend = ctx->sim != NULL ? &cu_simulator_backend : &cu_clusapi_backend;
     /* The native side's own reference: if this thread never gets the GIL
      * back (interpreter shutdown), the context stays valid for callbacks. */
     cu_context_incref(ctx);
     Py_BEGIN_ALLOW_THREADS
-    status = cu_backend_run(backend, ctx, cu_trampoline, &stage);
+    cu_call_native(backend_of(ctx), ctx, &status, &stage);
     Py_END_ALLOW_THREADS
     cu_context_decref(ctx);
-    self->finished = 1;
     return Py_BuildValue("(ki)", (unsigned long)status, (int)stage);
+}
+
+PyDoc_STRVAR(start_doc,
+"start()\n\n"
+"Make the call on a native thread of its own and return at once.  The\n"
+"phases go into the queue as with run(), followed by one (status, stage)\n"
+"tuple when the call has returned.");
+
+static PyObject *
+call_start(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    CallObject *self = (CallObject *)op;
+    DWORD err;
+
+    if (begin(self) < 0) {
+        return NULL;
+    }
+    err = cu_worker_start(backend_of(self->ctx), self->ctx);
+    if (err != 0) {
+        return PyErr_Format(PyExc_OSError,
+                            "could not start the call's thread (error %lu)",
+                            (unsigned long)err);
+    }
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(wait_doc,
+"wait(timeout=None) -> bool\n\n"
+"Wait, without the GIL, until the native call has returned; False when\n"
+"`timeout` seconds passed first.");
+
+static PyObject *
+call_wait(PyObject *op, PyObject *args)
+{
+    CallObject *self = (CallObject *)op;
+    PyObject *timeout = Py_None;
+    int64_t timeout_ns = -1;
+    int done;
+
+    if (!PyArg_ParseTuple(args, "|O:wait", &timeout)) {
+        return NULL;
+    }
+    if (timeout != Py_None) {
+        double seconds = PyFloat_AsDouble(timeout);
+        if (seconds == -1.0 && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (!(seconds >= 0.0)) {
+            PyErr_SetString(PyExc_ValueError,
+                            "timeout must be a non-negative number");
+            return NULL;
+        }
+        /* Beyond about 292 years the nanoseconds overflow: wait forever. */
+        timeout_ns = seconds < 9.0e9 ? (int64_t)(seconds * 1e9) : -1;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    done = cu_event_wait(&self->ctx->done, timeout_ns);
+    Py_END_ALLOW_THREADS
+    return PyBool_FromLong(done);
 }
 
 PyDoc_STRVAR(cancel_doc,
@@ -341,7 +421,7 @@ call_answers(PyObject *op, PyObject *Py_UNUSED(ignored))
         PyErr_SetString(PyExc_TypeError, "only a simulated call has answers");
         return NULL;
     }
-    if (self->started && !self->finished) {
+    if (self->started && !cu_atomic_load(&self->ctx->finished)) {
         PyErr_SetString(PyExc_RuntimeError,
                         "answers are known once run() has returned");
         return NULL;
@@ -370,6 +450,24 @@ call_get_cancelled(PyObject *op, void *Py_UNUSED(closure))
 }
 
 static PyObject *
+call_get_finished(PyObject *op, void *Py_UNUSED(closure))
+{
+    CallObject *self = (CallObject *)op;
+
+    return PyBool_FromLong(cu_atomic_load(&self->ctx->finished) != 0);
+}
+
+static PyObject *
+call_get_caller_thread(PyObject *op, void *Py_UNUSED(closure))
+{
+    CallObject *self = (CallObject *)op;
+
+    /* Written before the first callback; readers have seen one, through
+     * the queue and the GIL, or get 0. */
+    return PyLong_FromUnsignedLongLong(self->ctx->caller_thread);
+}
+
+static PyObject *
 call_get_lost(PyObject *op, void *Py_UNUSED(closure))
 {
     CallObject *self = (CallObject *)op;
@@ -379,6 +477,8 @@ call_get_lost(PyObject *op, void *Py_UNUSED(closure))
 
 static PyMethodDef call_methods[] = {
     {"run", call_run, METH_NOARGS, run_doc},
+    {"start", call_start, METH_NOARGS, start_doc},
+    {"wait", call_wait, METH_VARARGS, wait_doc},
     {"cancel", call_cancel, METH_NOARGS, cancel_doc},
     {"answers", call_answers, METH_NOARGS, answers_doc},
     {NULL, NULL, 0, NULL},
@@ -387,17 +487,22 @@ static PyMethodDef call_methods[] = {
 static PyGetSetDef call_getset[] = {
     {"cancelled", call_get_cancelled, NULL,
      "True once later callbacks are answered FALSE.", NULL},
+    {"finished", call_get_finished, NULL,
+     "True once the native call has returned.", NULL},
+    {"caller_thread", call_get_caller_thread, NULL,
+     "Native id of the thread that made the call (0 before it began).", NULL},
     {"lost", call_get_lost, NULL,
      "True when a phase could not be put into the queue.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
 PyDoc_STRVAR(call_doc,
-"Call(queue, cluster=None, perform=True, simulator=None)\n\n"
+"Call(queue, cluster=None, perform=True, simulator=None, after=None)\n\n"
 "One ClusterUpgradeFunctionalLevel call.  `queue` is a queue.SimpleQueue\n"
 "that receives every phase; `cluster` is None for the local cluster or its\n"
 "name; `simulator` is None for clusapi.dll or the script\n"
-"(phases, delay_ns, status, fail_after, open_error, native_thread).");
+"(phases, delay_ns, status, fail_after, open_error, native_thread);\n"
+"`after` is a Call that must return before this one begins.");
 
 static PyType_Slot call_slots[] = {
     {Py_tp_new, call_new},

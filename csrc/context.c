@@ -4,15 +4,21 @@
 #include <stdlib.h>
 
 cu_context *
-cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim)
+cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim,
+               cu_context *after)
 {
     cu_context *ctx = calloc(1, sizeof(*ctx));
 
-    if (ctx == NULL) {
+    if (ctx == NULL || cu_event_init(&ctx->done) != 0) {
+        free(ctx);
         free(cluster);
         cu_sim_script_free(sim);
         return NULL;
     }
+    if (after != NULL) {
+        cu_context_incref(after);
+    }
+    ctx->after = after;
     ctx->refs = 1;
     ctx->t0_ns = cu_monotonic_ns();
     ctx->cluster = cluster;
@@ -33,9 +39,20 @@ cu_context_decref(cu_context *ctx)
     if (cu_atomic_add(&ctx->refs, -1) != 0) {
         return;
     }
+    if (ctx->after != NULL) {
+        cu_context_decref(ctx->after);
+    }
     free(ctx->cluster);
     cu_sim_script_free(ctx->sim);
+    cu_event_destroy(&ctx->done);
     free(ctx);
+}
+
+void
+cu_context_finish(cu_context *ctx)
+{
+    cu_atomic_store(&ctx->finished, 1);
+    cu_event_set(&ctx->done);
 }
 
 cu_sim_script *

@@ -28,20 +28,32 @@ typedef struct cu_sim_script {
     unsigned char *answers;
 } cu_sim_script;
 
-typedef struct cu_context {
+typedef struct cu_context cu_context;
+
+struct cu_context {
     cu_atomic refs;
     cu_atomic cancelled;    /* later callbacks are answered FALSE */
+    cu_atomic finished;     /* the native call has returned */
+    cu_event done;          /* set when it has */
+    cu_context *after;      /* a call to the same simulated cluster that
+                               must return first, or NULL */
     int64_t t0_ns;          /* cu_monotonic_ns() when the call was made */
     PyObject *sink;         /* borrowed; GIL only; NULL once detached */
     int lost;               /* GIL only: a phase could not be forwarded */
+    uint64_t caller_thread; /* native id of the thread that made the call */
     wchar_t *cluster;       /* NULL: the local cluster */
     BOOL perform;
     cu_sim_script *sim;     /* NULL: the real clusapi.dll */
-} cu_context;
+};
 
 /* A context with one reference, or NULL when memory is short.  Takes
- * ownership of `cluster` and `sim` (malloc memory) in every case. */
-cu_context *cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim);
+ * ownership of `cluster` and `sim` (malloc memory) in every case, and a
+ * reference to `after` (may be NULL) on success. */
+cu_context *cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim,
+                           cu_context *after);
+
+/* Marks the native call returned and wakes its waiters. */
+void cu_context_finish(cu_context *ctx);
 void cu_context_incref(cu_context *ctx);
 /* Safe on any thread, with or without a Python thread state. */
 void cu_context_decref(cu_context *ctx);

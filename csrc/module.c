@@ -5,7 +5,7 @@
 
 #include "backend.h"
 #include "module.h"
-#include "trampoline.h"
+#include "guard.h"
 
 static cu_module_state *
 get_state(PyObject *module)
@@ -22,7 +22,7 @@ PyDoc_STRVAR(shutdown_doc,
 static PyObject *
 module_shutdown(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 {
-    cu_trampoline_close();
+    cu_guard_close();
     Py_RETURN_NONE;
 }
 
@@ -32,7 +32,7 @@ PyDoc_STRVAR(closed_doc,
 static PyObject *
 module_closed(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 {
-    return PyBool_FromLong(cu_trampoline_closed());
+    return PyBool_FromLong(cu_guard_closed());
 }
 
 PyDoc_STRVAR(format_message_doc,

@@ -51,6 +51,30 @@ typedef pthread_t cu_thread;
  * be made. */
 DWORD cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg);
 void cu_thread_join(cu_thread thread);
+/* The thread runs on and cleans up after itself; no join. */
+void cu_thread_detach(cu_thread thread);
+
+/* A one-shot, manual-reset event: once set it stays set. */
+#ifdef _WIN32
+typedef struct cu_event {
+    SRWLOCK lock;
+    CONDITION_VARIABLE cond;
+    int set;
+} cu_event;
+#else
+typedef struct cu_event {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int set;
+} cu_event;
+#endif
+
+/* 0 or an error code. */
+DWORD cu_event_init(cu_event *event);
+void cu_event_destroy(cu_event *event);
+void cu_event_set(cu_event *event);
+/* Waits at most timeout_ns (< 0: forever); non-zero when the event is set. */
+int cu_event_wait(cu_event *event, int64_t timeout_ns);
 
 /* Sequentially consistent atomics on a long.  C11 <stdatomic.h> is not
  * available in every MSVC that builds Windows wheels, so use the compiler

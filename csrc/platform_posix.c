@@ -107,3 +107,83 @@ cu_thread_join(cu_thread thread)
 {
     (void)pthread_join(thread, NULL);
 }
+
+void
+cu_thread_detach(cu_thread thread)
+{
+    (void)pthread_detach(thread);
+}
+
+DWORD
+cu_event_init(cu_event *event)
+{
+    pthread_condattr_t attr;
+    int err;
+
+    event->set = 0;
+    err = pthread_mutex_init(&event->lock, NULL);
+    if (err != 0) {
+        return (DWORD)err;
+    }
+    /* Timed waits measure against the monotonic clock, so a change of the
+     * wall clock cannot stretch or cut them. */
+    err = pthread_condattr_init(&attr);
+    if (err == 0) {
+#ifndef __APPLE__
+        (void)pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+#endif
+        err = pthread_cond_init(&event->cond, &attr);
+        pthread_condattr_destroy(&attr);
+    }
+    if (err != 0) {
+        pthread_mutex_destroy(&event->lock);
+        return (DWORD)err;
+    }
+    return 0;
+}
+
+void
+cu_event_destroy(cu_event *event)
+{
+    pthread_cond_destroy(&event->cond);
+    pthread_mutex_destroy(&event->lock);
+}
+
+void
+cu_event_set(cu_event *event)
+{
+    pthread_mutex_lock(&event->lock);
+    event->set = 1;
+    pthread_cond_broadcast(&event->cond);
+    pthread_mutex_unlock(&event->lock);
+}
+
+int
+cu_event_wait(cu_event *event, int64_t timeout_ns)
+{
+    struct timespec deadline;
+    int set;
+
+    if (timeout_ns >= 0) {
+        int64_t end;
+#ifdef __APPLE__
+        end = cu_wall_ns() + timeout_ns;
+#else
+        end = cu_monotonic_ns() + timeout_ns;
+#endif
+        deadline.tv_sec = (time_t)(end / 1000000000);
+        deadline.tv_nsec = (long)(end % 1000000000);
+    }
+    pthread_mutex_lock(&event->lock);
+    while (!event->set) {
+        if (timeout_ns < 0) {
+            pthread_cond_wait(&event->cond, &event->lock);
+        } else if (pthread_cond_timedwait(&event->cond, &event->lock,
+                                          &deadline) == ETIMEDOUT) {
+            break;
+        }
+    }
+    set = event->set;
+    pthread_mutex_unlock(&event->lock);
+    return set;
+}

@@ -101,3 +101,58 @@ cu_thread_join(cu_thread thread)
     WaitForSingleObject(thread, INFINITE);
     CloseHandle(thread);
 }
+
+void
+cu_thread_detach(cu_thread thread)
+{
+    CloseHandle(thread);
+}
+
+DWORD
+cu_event_init(cu_event *event)
+{
+    InitializeSRWLock(&event->lock);
+    InitializeConditionVariable(&event->cond);
+    event->set = 0;
+    return 0;
+}
+
+void
+cu_event_destroy(cu_event *event)
+{
+    /* SRW locks and condition variables own no resources. */
+    (void)event;
+}
+
+void
+cu_event_set(cu_event *event)
+{
+    AcquireSRWLockExclusive(&event->lock);
+    event->set = 1;
+    ReleaseSRWLockExclusive(&event->lock);
+    WakeAllConditionVariable(&event->cond);
+}
+
+int
+cu_event_wait(cu_event *event, int64_t timeout_ns)
+{
+    int64_t end = timeout_ns < 0 ? 0 : cu_monotonic_ns() + timeout_ns;
+    int set;
+
+    AcquireSRWLockExclusive(&event->lock);
+    while (!event->set) {
+        DWORD ms = INFINITE;
+        if (timeout_ns >= 0) {
+            int64_t left = end - cu_monotonic_ns();
+            if (left <= 0) {
+                break;
+            }
+            left = (left + 999999) / 1000000;
+            ms = left > 0x7fffffff ? 0x7fffffff : (DWORD)left;
+        }
+        (void)SleepConditionVariableSRW(&event->cond, &event->lock, ms, 0);
+    }
+    set = event->set;
+    ReleaseSRWLockExclusive(&event->lock);
+    return set;
+}

@@ -10,15 +10,8 @@
 #include <Python.h>
 
 #include "context.h"
+#include "guard.h"
 #include "trampoline.h"
-
-/* Process-wide, because the thread calling back cannot know which module
- * object it belongs to, and the guard must work after module state is
- * gone.  `inside` counts callbacks between entering and leaving Python;
- * with sequentially consistent atomics, either a callback sees `closing`
- * or cu_trampoline_close() sees it in `inside` and waits for it. */
-static cu_atomic closing;
-static cu_atomic inside;
 
 typedef struct record {
     int32_t phase;
@@ -26,23 +19,6 @@ typedef struct record {
     int64_t wall_ns;
     uint64_t thread_id;
 } record;
-
-static int
-enter_python(void)
-{
-    cu_atomic_add(&inside, 1);
-    if (cu_atomic_load(&closing)) {
-        cu_atomic_add(&inside, -1);
-        return 0;
-    }
-    return 1;
-}
-
-static void
-leave_python(void)
-{
-    cu_atomic_add(&inside, -1);
-}
 
 /* With the GIL held.  TRUE when the record reached the sink. */
 static BOOL
@@ -97,33 +73,12 @@ cu_trampoline(PVOID arg, CLUSTER_UPGRADE_PHASE phase)
     if (cu_atomic_load(&ctx->cancelled)) {
         return FALSE;
     }
-    if (!enter_python()) {
+    if (!cu_guard_enter()) {
         return FALSE;
     }
     gil = PyGILState_Ensure();
     answer = forward(ctx, &rec);
     PyGILState_Release(gil);
-    leave_python();
+    cu_guard_leave();
     return answer;
-}
-
-void
-cu_trampoline_close(void)
-{
-    cu_atomic_store(&closing, 1);
-    if (cu_atomic_load(&inside) == 0) {
-        return;
-    }
-    /* A callback inside may be waiting for the GIL we hold. */
-    Py_BEGIN_ALLOW_THREADS
-    while (cu_atomic_load(&inside) != 0) {
-        cu_sleep_ns(1000000);
-    }
-    Py_END_ALLOW_THREADS
-}
-
-int
-cu_trampoline_closed(void)
-{
-    return cu_atomic_load(&closing) != 0;
 }

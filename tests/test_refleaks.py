@@ -18,9 +18,8 @@ import pytest
 import clusupgrade
 from clusupgrade import Simulator, _clusupgrade
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(sys, "gettotalrefcount"), reason="needs a debug interpreter (tools/check-native.sh)"
-)
+if not hasattr(sys, "gettotalrefcount"):
+    pytest.skip("needs a debug interpreter (tools/check-native.sh)", allow_module_level=True)
 
 ROUNDS = 300
 ALLOWED = 30  # noise from caches warmed late (type caches, interned ints)

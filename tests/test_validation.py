@@ -168,6 +168,41 @@ class TestNativeCall:
         assert call.answers() == [False]
         assert items.empty()
 
+    def test_start_delivers_outcome_last(self) -> None:
+        items: queue.SimpleQueue[object] = queue.SimpleQueue()
+        call = _clusupgrade.Call(items, None, True, ((7, 8), 0, 5973, -1, 0, True))
+        assert not call.finished and call.caller_thread == 0
+        call.start()
+        assert call.wait(10) is True
+        assert call.finished
+        assert [items.get(timeout=10) for _ in range(3)][2] == (5973, _clusupgrade.STAGE_UPGRADE)
+        with pytest.raises(RuntimeError, match="only once"):
+            call.start()
+        with pytest.raises(RuntimeError, match="only once"):
+            call.run()
+
+    def test_wait_times_out_and_checks_its_argument(self) -> None:
+        call = _clusupgrade.Call(queue.SimpleQueue(), None, True, ((1, 2), 300_000_000, 0, -1, 0, True))
+        call.start()
+        assert call.wait(0.01) is False
+        for bad in (-1, float("nan")):
+            with pytest.raises(ValueError):
+                call.wait(bad)
+        with pytest.raises(TypeError):
+            call.wait("1")  # type: ignore[arg-type]
+        assert call.wait() is True
+
+    def test_after_orders_calls(self) -> None:
+        items: queue.SimpleQueue[object] = queue.SimpleQueue()
+        first = _clusupgrade.Call(items, None, True, ((1,), 0, 0, 1, 0, True))
+        second = _clusupgrade.Call(items, None, True, ((2,), 0, 0, -1, 0, True), after=first)
+        second.start()
+        assert second.wait(0.2) is False  # waits for `first`, not started yet
+        first.start()
+        assert second.wait(10)
+        with pytest.raises(TypeError, match="after must be None or a Call"):
+            _clusupgrade.Call(items, None, True, None, after=object())
+
     def test_answers_only_for_simulated_calls(self) -> None:
         with pytest.raises(TypeError, match="only a simulated call"):
             _clusupgrade.Call(queue.SimpleQueue()).answers()

