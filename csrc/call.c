@@ -23,6 +23,7 @@ typedef struct {
     PyObject_HEAD
     cu_context *ctx;
     PyObject *sink;
+    PyObject *tag;
     int started;    /* run() or start() was called */
 } CallObject;
 
@@ -180,16 +181,18 @@ static PyObject *
 call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"queue", "cluster", "perform", "simulator",
-                             "after", NULL};
+                             "after", "tag", NULL};
     PyObject *queue, *name = Py_None, *spec = Py_None, *after = Py_None;
+    PyObject *tag = NULL;
     int perform = 1;
     wchar_t *cluster = NULL;
     cu_sim_script *sim = NULL;
     cu_module_state *state;
     CallObject *self;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OpOO:Call", kwlist,
-                                     &queue, &name, &perform, &spec, &after)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OpOOO:Call", kwlist,
+                                     &queue, &name, &perform, &spec, &after,
+                                     &tag)) {
         return NULL;
     }
     state = state_of(type);
@@ -233,6 +236,11 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return PyErr_NoMemory();
     }
     self->ctx->sink = self->sink;
+    if (tag != NULL) {
+        Py_INCREF(tag);
+        self->tag = tag;
+        self->ctx->tag = tag;
+    }
     return (PyObject *)self;
 }
 
@@ -246,8 +254,10 @@ call_clear(PyObject *op)
     if (self->ctx != NULL) {
         cu_atomic_store(&self->ctx->cancelled, 1);
         self->ctx->sink = NULL;
+        self->ctx->tag = NULL;
     }
     Py_CLEAR(self->sink);
+    Py_CLEAR(self->tag);
     return 0;
 }
 
@@ -258,6 +268,7 @@ call_traverse(PyObject *op, visitproc visit, void *arg)
 
     Py_VISIT(Py_TYPE(op));
     Py_VISIT(self->sink);
+    Py_VISIT(self->tag);
     return 0;
 }
 
@@ -502,7 +513,8 @@ PyDoc_STRVAR(call_doc,
 "that receives every phase; `cluster` is None for the local cluster or its\n"
 "name; `simulator` is None for clusapi.dll or the script\n"
 "(phases, delay_ns, status, fail_after, open_error, native_thread);\n"
-"`after` is a Call that must return before this one begins.");
+"`after` is a Call that must return before this one begins; `tag`, when\n"
+"given, is put in front of every record, so that calls can share a queue.");
 
 static PyType_Slot call_slots[] = {
     {Py_tp_new, call_new},

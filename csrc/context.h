@@ -39,6 +39,7 @@ struct cu_context {
                                must return first, or NULL */
     int64_t t0_ns;          /* cu_monotonic_ns() when the call was made */
     PyObject *sink;         /* borrowed; GIL only; NULL once detached */
+    PyObject *tag;          /* borrowed, like sink; NULL: records untagged */
     int lost;               /* GIL only: a phase could not be forwarded */
     uint64_t caller_thread; /* native id of the thread that made the call */
     wchar_t *cluster;       /* NULL: the local cluster */

@@ -32,9 +32,16 @@ forward(cu_context *ctx, const record *rec)
     if (ctx->sink == NULL || cu_atomic_load(&ctx->cancelled)) {
         return FALSE;
     }
-    item = Py_BuildValue("(iLLK)", (int)rec->phase,
-                         (long long)rec->elapsed_ns, (long long)rec->wall_ns,
-                         (unsigned long long)rec->thread_id);
+    if (ctx->tag != NULL) {
+        item = Py_BuildValue("(OiLLK)", ctx->tag, (int)rec->phase,
+                             (long long)rec->elapsed_ns, (long long)rec->wall_ns,
+                             (unsigned long long)rec->thread_id);
+    }
+    else {
+        item = Py_BuildValue("(iLLK)", (int)rec->phase,
+                             (long long)rec->elapsed_ns, (long long)rec->wall_ns,
+                             (unsigned long long)rec->thread_id);
+    }
     if (item == NULL) {
         goto lost;
     }

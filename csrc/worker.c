@@ -41,7 +41,9 @@ deliver(cu_context *ctx, DWORD status, cu_stage stage)
     if (ctx->sink == NULL) {
         return;
     }
-    item = Py_BuildValue("(ki)", (unsigned long)status, (int)stage);
+    item = ctx->tag != NULL
+        ? Py_BuildValue("(Oki)", ctx->tag, (unsigned long)status, (int)stage)
+        : Py_BuildValue("(ki)", (unsigned long)status, (int)stage);
     result = item ? PyObject_CallFunctionObjArgs(ctx->sink, item, NULL) : NULL;
     Py_XDECREF(item);
     Py_XDECREF(result);

@@ -7,25 +7,37 @@ and watch it happen phase by phase.
     ['INITIALIZE', 'VALIDATING_UPGRADE', 'UPGRADING_COMPONENTS', 'INSTALLING_NEW_COMPONENTS', 'UPGRADE_COMPLETE']
 """
 
+import logging
+
+from .aio import AsyncPhaseStream, aphases, aupgrade
 from .api import check, phases, upgrade
 from .errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
+from .fleet import FleetUpgrade, upgrade_many
 from .phase import Phase, PhaseEvent
 from .result import UpgradeResult
 from .simulator import Simulator
 from .stream import PhaseStream
 
+# Silent unless the application configures logging.
+logging.getLogger("clusupgrade").addHandler(logging.NullHandler())
+
 __all__ = [
+    "AsyncPhaseStream",
     "ClusapiUnavailableError",
     "ClusterUpgradeError",
+    "FleetUpgrade",
     "Phase",
     "PhaseEvent",
     "PhaseStream",
     "Simulator",
     "UpgradeResult",
     "UpgradeTimeoutError",
+    "aphases",
+    "aupgrade",
     "check",
     "phases",
     "upgrade",
+    "upgrade_many",
 ]
 
 __version__ = "0.1.0"

@@ -16,8 +16,9 @@ import time
 from types import TracebackType
 from typing import Final
 
-from . import _clusupgrade, _validate, _winerror
-from .errors import ClusterUpgradeError, UpgradeTimeoutError, unavailable
+from . import _clusupgrade, _validate
+from .errors import UpgradeTimeoutError
+from .outcome import conclude, log, log_event, where
 from .phase import PhaseEvent
 from .result import UpgradeResult
 from .simulator import Simulator
@@ -106,6 +107,7 @@ class PhaseStream:
         if type(item) is tuple and len(item) == 4:
             event = PhaseEvent.from_record(item, len(self._events), self._name)  # type: ignore[arg-type]
             self._events.append(event)
+            log_event(event)
             return event
         if type(item) is tuple:
             self._finish(item)  # type: ignore[arg-type]
@@ -177,9 +179,9 @@ class PhaseStream:
             return item
 
     def _timed_out(self) -> UpgradeTimeoutError:
-        where = f"cluster {self._name!r}" if self._name else "the local cluster"
+        log.error("%s did not finish within %g s", where(self._name), self._timeout)
         return UpgradeTimeoutError(
-            f"{where} did not finish within {self._timeout:g} s; clusupgrade stopped "
+            f"{where(self._name)} did not finish within {self._timeout:g} s; clusupgrade stopped "
             "listening and answers FALSE to any later phase, but the cluster may "
             "still complete the upgrade",
             cluster=self._name,
@@ -190,37 +192,14 @@ class PhaseStream:
         """Turn the worker's (status, stage) into `result` or an exception."""
         self._state = "failed"
         status, stage = outcome
-        events = tuple(self._events)
-        if stage == _clusupgrade.STAGE_LOAD:
-            raise unavailable(status, cluster=self._name, on_windows=sys.platform == "win32")
-        if self._call is not None and self._call.lost:
-            raise ClusterUpgradeError(
-                _winerror.ERROR_CANCELLED,
-                "a phase could not be delivered (out of memory), so the call was "
-                "cancelled: " + _describe_where(self._name),
-                cluster=self._name,
-                events=events,
-            )
-        if status == _winerror.ERROR_CANCELLED and _clusupgrade.closed():
-            raise ClusterUpgradeError(
-                status,
-                f"{_describe_where(self._name)}: the interpreter is exiting, so later "
-                "phases were answered FALSE (error 1223, ERROR_CANCELLED); the cluster "
-                "may still complete the upgrade",
-                cluster=self._name,
-                events=events,
-            )
-        if status not in (_winerror.SUCCESS, _winerror.ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED):
-            raise ClusterUpgradeError(status, cluster=self._name, events=events)
-        self._state = "done"
-        self.result = UpgradeResult(
-            cluster=self._name,
-            performed=self._perform,
-            events=events,
+        assert self._call is not None
+        self.result = conclude(
+            status,
+            stage,
+            name=self._name,
+            perform=self._perform,
+            events=tuple(self._events),
+            lost=self._call.lost,
             duration=time.monotonic() - self._started,
-            status=status,
         )
-
-
-def _describe_where(name: str | None) -> str:
-    return f"cluster {name!r}" if name else "the local cluster"
+        self._state = "done"

@@ -1,0 +1,80 @@
+"""From what the native call returned to a result or an exception, and the
+log lines that go with it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from . import _clusupgrade, _winerror
+from .errors import ClusterUpgradeError, unavailable
+from .phase import PhaseEvent
+from .result import UpgradeResult
+
+log = logging.getLogger("clusupgrade")
+
+
+def where(name: str | None) -> str:
+    """How messages name a cluster."""
+    return f"cluster {name!r}" if name else "the local cluster"
+
+
+def log_event(event: PhaseEvent) -> None:
+    phase = event.phase
+    label = phase.name if hasattr(phase, "name") else f"unknown phase {phase}"
+    log.info("%s: %s (event %d, %.3f s)", where(event.cluster), label, event.sequence, event.elapsed)
+
+
+def conclude(
+    status: int,
+    stage: int,
+    *,
+    name: str | None,
+    perform: bool,
+    events: tuple[PhaseEvent, ...],
+    lost: bool,
+    duration: float,
+) -> UpgradeResult:
+    """The result of a call that returned `status` at `stage`; raises when it failed."""
+    try:
+        return _conclude(status, stage, name=name, perform=perform, events=events, lost=lost, duration=duration)
+    except ClusterUpgradeError as err:
+        log.error("%s", err)
+        raise
+
+
+def _conclude(
+    status: int,
+    stage: int,
+    *,
+    name: str | None,
+    perform: bool,
+    events: tuple[PhaseEvent, ...],
+    lost: bool,
+    duration: float,
+) -> UpgradeResult:
+    if stage == _clusupgrade.STAGE_LOAD:
+        raise unavailable(status, cluster=name, on_windows=sys.platform == "win32")
+    if lost:
+        raise ClusterUpgradeError(
+            _winerror.ERROR_CANCELLED,
+            f"{where(name)}: a phase could not be delivered (out of memory), so the "
+            "call was cancelled",
+            cluster=name,
+            events=events,
+        )
+    if status == _winerror.ERROR_CANCELLED and _clusupgrade.closed():
+        raise ClusterUpgradeError(
+            status,
+            f"{where(name)}: the interpreter is exiting, so later phases were answered "
+            "FALSE (error 1223, ERROR_CANCELLED); the cluster may still complete the upgrade",
+            cluster=name,
+            events=events,
+        )
+    if status not in (_winerror.SUCCESS, _winerror.ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED):
+        raise ClusterUpgradeError(status, cluster=name, events=events)
+    result = UpgradeResult(cluster=name, performed=perform, events=events, duration=duration, status=status)
+    if result.restart_required:
+        log.warning("%s: %s", where(name), _winerror.CODES[status].advice)
+    log.info("%s: %s in %.2f s", where(name), "upgraded" if perform else "ready to upgrade", duration)
+    return result
