@@ -2,6 +2,7 @@
  * the load step, which the Python layer reports as
  * ClusapiUnavailableError. */
 #include "backend.h"
+#include "cluster_info.h"
 
 static DWORD
 none_load(void)
@@ -37,3 +38,12 @@ none_close(void *cluster)
 const cu_backend cu_clusapi_backend = {
     none_load, none_open, none_upgrade, none_close,
 };
+
+DWORD
+cu_clusapi_info(const wchar_t *cluster, cu_cluster_info *out, cu_stage *stage)
+{
+    (void)cluster;
+    (void)out;
+    *stage = CU_STAGE_LOAD;
+    return CU_ERROR_CALL_NOT_IMPLEMENTED;
+}

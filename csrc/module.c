@@ -40,7 +40,13 @@ PyDoc_STRVAR(format_message_doc,
 "The system's text for a Win32 error code (FormatMessageW), or None where\n"
 "the system has none, or the platform is not Windows.");
 
+PyDoc_STRVAR(cluster_info_doc,
+"cluster_info(cluster) -> (status, stage, info | None)\n\n"
+"GetClusterInformation for `cluster` (None: the local cluster), without\n"
+"the GIL.  info is (name, major, minor, build, highest, lowest, flags).");
+
 static PyMethodDef module_methods[] = {
+    {"cluster_info", cu_cluster_info_py, METH_O, cluster_info_doc},
     {"_shutdown", module_shutdown, METH_NOARGS, shutdown_doc},
     {"closed", module_closed, METH_NOARGS, closed_doc},
     {"format_message", cu_format_message, METH_O, format_message_doc},

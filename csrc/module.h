@@ -14,6 +14,9 @@ typedef struct {
 /* call.c */
 extern PyType_Spec cu_call_spec;
 
+/* cluster_info.c */
+PyObject *cu_cluster_info_py(PyObject *module, PyObject *arg);
+
 /* errors.c */
 PyObject *cu_format_message(PyObject *module, PyObject *arg);
 

@@ -205,6 +205,8 @@ def test_wine_builtin_without_the_export_is_unavailable(cluster: str | None) -> 
         assert "clusapi.dll has no ClusterUpgradeFunctionalLevel export" in message
         assert "ERROR_PROC_NOT_FOUND" in message
         assert "RSAT-Clustering" in message and "Simulator" in message
+    with pytest.raises(ClusapiUnavailableError):
+        clusupgrade.cluster_info(cluster)
 
 
 @needs_double
@@ -234,3 +236,37 @@ def test_longest_name_reaches_open_cluster(double: Double) -> None:
     double.script(phases=(1,))
     assert clusupgrade.upgrade(name).cluster == name
     assert f"open={name};" in double.log()
+
+
+def test_cluster_info(double: Double) -> None:
+    double.script(info="HV-PROD,10,0,20348,786432,720896,1")
+    info = clusupgrade.cluster_info("hv-prod")
+    assert info.name == "HV-PROD"
+    assert info.os_version == (10, 0, 20348)
+    assert info.highest_version == (12, 0) and info.lowest_version == (11, 0)
+    assert info.mixed_mode is True
+    assert info.functional_level == 11 and info.functional_level_name == "Windows Server 2022"
+    log = double.log()
+    assert "open=hv-prod;" in log and "closed=1;" in log
+
+
+def test_cluster_info_long_name_needs_more_data(double: Double) -> None:
+    long_name = "N" * 200
+    double.script(info=f"{long_name},10,0,17763,655360,655360,0")
+    info = clusupgrade.cluster_info()
+    assert info.name == long_name and info.mixed_mode is False
+    log = double.log()
+    assert "open=(local);" in log and "more_data;" in log and log.endswith("closed=1;")
+
+
+def test_cluster_info_unknown_version(double: Double) -> None:
+    double.script(info="C,10,0,1,4294967295,4294967295,0")
+    info = clusupgrade.cluster_info("c")
+    assert info.highest_version is None and info.functional_level is None
+
+
+def test_cluster_info_open_failure(double: Double) -> None:
+    double.script(open_error=5)
+    with pytest.raises(ClusterUpgradeError) as excinfo:
+        clusupgrade.cluster_info("c")
+    assert excinfo.value.winerror == 5 and not isinstance(excinfo.value, ClusapiUnavailableError)

@@ -62,6 +62,7 @@ stage_valgrind() {
     echo "check-native: valgrind memcheck"
     PYTHONMALLOC=malloc PYTHONPATH="$ROOT/build/valgrind" CLUSUPGRADE_STRESS_SCALE=0.05 \
         valgrind -q --log-file="$log" --errors-for-leak-kinds=none --trace-children=no \
+        --suppressions="$ROOT/tools/valgrind.supp" \
         "$VENV/bin/python" "${PYTEST[@]}" tests/test_phases.py tests/test_cancel.py \
         tests/test_validation.py tests/test_errors.py
     python3 tools/valgrind_report.py "$ROOT"/build/valgrind/memcheck.*.log

@@ -16,7 +16,7 @@ import sys
 
 ALWAYS = ("Invalid read", "Invalid write", "Invalid free", "Mismatched free", "overlap", "Syscall param")
 OURS = re.compile(r"_clusupgrade|csrc/")
-HEAD = re.compile(r"^==\d+== (\S.*)$")
+HEAD = re.compile(r"^==\d+== (.*\S.*)$")
 
 
 def blocks(text: str) -> list[list[str]]:

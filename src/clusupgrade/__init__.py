@@ -13,6 +13,7 @@ from .aio import AsyncPhaseStream, aphases, aupgrade
 from .api import check, phases, upgrade
 from .errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
 from .fleet import FleetUpgrade, upgrade_many
+from .info import ClusterInfo, cluster_info
 from .phase import Phase, PhaseEvent
 from .result import UpgradeResult
 from .simulator import Simulator
@@ -24,6 +25,7 @@ logging.getLogger("clusupgrade").addHandler(logging.NullHandler())
 __all__ = [
     "AsyncPhaseStream",
     "ClusapiUnavailableError",
+    "ClusterInfo",
     "ClusterUpgradeError",
     "FleetUpgrade",
     "Phase",
@@ -35,6 +37,7 @@ __all__ = [
     "aphases",
     "aupgrade",
     "check",
+    "cluster_info",
     "phases",
     "upgrade",
     "upgrade_many",

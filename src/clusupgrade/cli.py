@@ -7,13 +7,15 @@ failed, 2 usage error, 3 `check` found the cluster not ready, 130 Ctrl+C.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from . import _winerror, api
-from .errors import ClusterUpgradeError
+from .errors import ClusapiUnavailableError, ClusterUpgradeError
+from .info import cluster_info
 from .phase import Phase, PhaseEvent
 from .result import UpgradeResult
 from .simulator import Simulator
@@ -42,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--delay", type=float, default=0.4, metavar="S", help="seconds between simulated phases (0.4)")
     sim.add_argument("--fail-code", type=int, default=0, metavar="CODE", help="Win32 code the simulated call ends with")
     sim.add_argument("--fail-after", type=int, metavar="K", help="the simulated call fails after K phases")
+    info = sub.add_parser("info", parents=[common], help="show the cluster's name, versions and functional level")
+    info.add_argument("--level", type=int, default=10, metavar="N", help="simulated cluster's functional level (10)")
     sub.add_parser("check", parents=[common], help="ask whether the level can be raised (changes nothing)")
     run = sub.add_parser("run", parents=[common], help="raise the functional level (cannot be undone)")
     run.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -56,7 +60,36 @@ def _target(args: argparse.Namespace) -> str | Simulator | None:
         status=args.fail_code,
         fail_after=args.fail_after,
         name=args.cluster or "simulated",
+        functional_level=getattr(args, "level", 10),
     )
+
+
+def _info(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        info = cluster_info(_target(args))
+    except ClusterUpgradeError as err:
+        if args.json:
+            stdout.write(_error_json(err) + "\n")
+        _report(err, stderr)
+        return EXIT_FAILED
+    if args.json:
+        fields = dataclasses.asdict(info)
+        fields.update(event="info", functional_level=info.functional_level,
+                      functional_level_name=info.functional_level_name)
+        stdout.write(json.dumps(fields) + "\n")
+        return EXIT_OK
+
+    def version(v: tuple[int, int] | None) -> str:
+        return "unknown" if v is None else f"{v[0]}.{v[1]}"
+
+    stdout.write(
+        f"Cluster:           {info.name}\n"
+        f"Functional level:  {info.functional_level} ({info.functional_level_name})\n"
+        f"Cluster versions:  lowest {version(info.lowest_version)}, highest {version(info.highest_version)}\n"
+        f"Mixed mode:        {'yes: nodes run different versions' if info.mixed_mode else 'no'}\n"
+        f"Node OS:           {'.'.join(map(str, info.os_version))}\n"
+    )
+    return EXIT_OK
 
 
 def _where(cluster: str | None) -> str:
@@ -117,6 +150,11 @@ def _result_json(result: UpgradeResult) -> str:
     )
 
 
+def _report(err: ClusterUpgradeError, stderr: TextIO) -> None:
+    hint = " On the command line, add --simulate." if isinstance(err, ClusapiUnavailableError) else ""
+    stderr.write(f"clusupgrade: {err}{hint}\n")
+
+
 def _error_json(err: ClusterUpgradeError) -> str:
     return json.dumps(
         {
@@ -131,6 +169,8 @@ def _error_json(err: ClusterUpgradeError) -> str:
 
 
 def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    if args.command == "info":
+        return _info(args, stdout, stderr)
     target = _target(args)
     perform = args.command == "run"
     if perform and not _confirm(args, stdin, stderr):
@@ -152,7 +192,7 @@ def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO
     except ClusterUpgradeError as err:
         if args.json:
             stdout.write(_error_json(err) + "\n")
-        stderr.write(f"clusupgrade: {err}\n")
+        _report(err, stderr)
         not_ready = not perform and err.winerror == _winerror.ERROR_CLUSTER_UPGRADE_INCOMPATIBLE_VERSIONS
         return EXIT_NOT_READY if not_ready else EXIT_FAILED
     result = stream.result

@@ -190,6 +190,9 @@ class FleetUpgrade:
                 lost=member.call.lost,
                 duration=time.monotonic() - member.started,
             )
+            simulator = self._targets[member.index][1]
+            if self._perform and simulator is not None:
+                simulator._upgraded()
         except ClusterUpgradeError as err:
             self._outcomes[member.index] = err
         return None

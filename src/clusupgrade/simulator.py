@@ -7,9 +7,12 @@ import numbers
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import _clusupgrade, _validate
+
+if TYPE_CHECKING:
+    from .info import ClusterInfo
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -54,6 +57,11 @@ class Simulator:
       simulator's own, as a cluster service thread would; ``"caller"`` on
       the thread that made the call.
     - ``name``: what events and errors call the cluster.
+    - ``functional_level``, ``os_version``, ``mixed_mode``: what
+      :func:`cluster_info` reports.  The defaults describe a cluster in the
+      middle of a rolling upgrade to Windows Server 2025: level 10 (2019),
+      nodes of two versions.  A simulated upgrade that succeeds while
+      watched raises the level by one and ends mixed mode.
 
     Like a real cluster, a simulator runs one upgrade at a time: a second
     call waits until the first has returned.  A FALSE answer stops the
@@ -71,6 +79,9 @@ class Simulator:
         name: str = "simulated",
         check_phases: Iterable[int] = (1, 2),
         open_error: int = 0,
+        functional_level: int = 10,
+        os_version: tuple[int, int, int] = (10, 0, 26100),
+        mixed_mode: bool = True,
     ) -> None:
         self.phases = _phases(phases, "phases")
         self.check_phases = _phases(check_phases, "check_phases")
@@ -84,6 +95,11 @@ class Simulator:
             raise ValueError(f"callback_thread must be 'native' or 'caller', not {callback_thread!r}")
         self.callback_thread: CallbackThread = callback_thread
         self.name = _validate.cluster_name(name, "simulator name")
+        self.functional_level = _validate.integer(functional_level, "functional_level", 1, 0xFFFF)
+        if not (isinstance(os_version, tuple) and len(os_version) == 3):
+            raise TypeError("os_version must be a (major, minor, build) tuple")
+        self.os_version = tuple(_validate.integer(v, "os_version parts", 0, 0xFFFF) for v in os_version)
+        self.mixed_mode = _validate.flag(mixed_mode, "mixed_mode")
         self._lock = threading.Lock()
         # Calls started on this simulator, oldest first: the newest finished
         # one and every one not finished yet.  Each waits natively for the
@@ -132,6 +148,25 @@ class Simulator:
                 return True
             if deadline is not None and time.monotonic() >= deadline:
                 return False
+
+    def info(self) -> ClusterInfo:
+        """What cluster_info() reports for this simulated cluster."""
+        from .info import ClusterInfo
+
+        level = self.functional_level
+        return ClusterInfo(
+            name=self.name,
+            os_version=self.os_version,  # type: ignore[arg-type]
+            highest_version=(level + 1 if self.mixed_mode else level, 0),
+            lowest_version=(level, 0),
+            mixed_mode=self.mixed_mode,
+        )
+
+    def _upgraded(self) -> None:
+        """A watched upgrade succeeded: the cluster moved up one level."""
+        with self._lock:
+            self.functional_level += 1
+            self.mixed_mode = False
 
     def _spec(self, perform: bool) -> tuple[tuple[int, ...], int, int, int, int, bool]:
         """The script the native Call takes for one call."""

@@ -202,4 +202,6 @@ class PhaseStream:
             lost=self._call.lost,
             duration=time.monotonic() - self._started,
         )
+        if self._perform and self._simulator is not None:
+            self._simulator._upgraded()
         self._state = "done"

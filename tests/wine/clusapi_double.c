@@ -6,6 +6,9 @@
  * thread=foreign calls back from a CreateThread thread.  What happened is
  * kept in a log that tests read through the extra export DoubleLog:
  *   "open=NAME|(local);perform=1;answers=110;tids=...;closed=1;" per call.
+ * GetClusterInformation answers from "info=NAME,major,minor,build,highest,
+ * lowest,flags" (numbers in decimal), and ERROR_MORE_DATA, as Windows does,
+ * when the caller's name buffer is too short.
  * Built with -DPLANTED it is the impostor a hijack would plant: every call
  * fails with PLANTED_STATUS, so loading it is visible. */
 #ifndef WIN32_LEAN_AND_MEAN
@@ -23,6 +26,7 @@ typedef enum { PhaseAny = 0x7fffffff } PHASE;
 typedef BOOL (WINAPI *progress_fn)(PVOID, PHASE);
 
 typedef struct {
+    char info[1024];
     int phases[MAX_PHASES];
     int n_phases;
     DWORD delay_ms;
@@ -94,6 +98,8 @@ read_script(script *s)
             s->status = strtoul(item + 7, NULL, 10);
         } else if (strncmp(item, "open_error=", 11) == 0) {
             s->open_error = strtoul(item + 11, NULL, 10);
+        } else if (strncmp(item, "info=", 5) == 0) {
+            lstrcpynA(s->info, item + 5, sizeof(s->info));
         } else if (strcmp(item, "thread=foreign") == 0) {
             s->foreign = 1;
         }
@@ -191,6 +197,52 @@ ClusterUpgradeFunctionalLevel(HANDLE cluster, BOOL perform, progress_fn cb, PVOI
         return r.status;
     }
     return play(&r);
+}
+
+typedef struct {
+    DWORD dwVersionInfoSize;
+    WORD MajorVersion, MinorVersion, BuildNumber;
+    WCHAR szVendorId[64], szCSDVersion[64];
+    DWORD dwClusterHighestVersion, dwClusterLowestVersion, dwFlags, dwReserved;
+} VERSIONINFO_;
+
+__declspec(dllexport) DWORD WINAPI
+GetClusterInformation(HANDLE cluster, LPWSTR name, LPDWORD chars, VERSIONINFO_ *info)
+{
+    script s;
+    char text[1024], *field, *save = NULL;
+    unsigned long v[6] = {10, 0, 17763, 0, 0, 0};
+    WCHAR wide[512];
+    DWORD len;
+    int i;
+
+    (void)cluster;
+    read_script(&s);
+    lstrcpynA(text, s.info[0] ? s.info : "DOUBLE,10,0,17763,720896,655360,1", sizeof(text));
+    field = strtok_r(text, ",", &save);
+    len = (DWORD)MultiByteToWideChar(CP_UTF8, 0, field ? field : "", -1, wide, 512);
+    len = len ? len - 1 : 0;
+    for (i = 0; i < 6 && (field = strtok_r(NULL, ",", &save)) != NULL; i++) {
+        v[i] = strtoul(field, NULL, 10);
+    }
+    log_append("info;");
+    if (info == NULL || chars == NULL || info->dwVersionInfoSize < sizeof(*info)) {
+        return ERROR_INVALID_PARAMETER;
+    }
+    if (*chars <= len) {
+        *chars = len;
+        log_append("more_data;");
+        return ERROR_MORE_DATA;
+    }
+    memcpy(name, wide, (len + 1) * sizeof(WCHAR));
+    *chars = len;
+    info->MajorVersion = (WORD)v[0];
+    info->MinorVersion = (WORD)v[1];
+    info->BuildNumber = (WORD)v[2];
+    info->dwClusterHighestVersion = v[3];
+    info->dwClusterLowestVersion = v[4];
+    info->dwFlags = v[5];
+    return 0;
 }
 
 /* For tests: copies the log into buf (at most size bytes) and clears it. */
