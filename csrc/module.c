@@ -45,7 +45,13 @@ PyDoc_STRVAR(cluster_info_doc,
 "GetClusterInformation for `cluster` (None: the local cluster), without\n"
 "the GIL.  info is (name, major, minor, build, highest, lowest, flags).");
 
+PyDoc_STRVAR(stdin_is_terminal_doc,
+"stdin_is_terminal() -> bool\n\n"
+"True when standard input is a terminal a person types into (on Windows,\n"
+"a console; NUL and pipes are not).");
+
 static PyMethodDef module_methods[] = {
+    {"stdin_is_terminal", cu_stdin_is_terminal, METH_NOARGS, stdin_is_terminal_doc},
     {"cluster_info", cu_cluster_info_py, METH_O, cluster_info_doc},
     {"_shutdown", module_shutdown, METH_NOARGS, shutdown_doc},
     {"closed", module_closed, METH_NOARGS, closed_doc},

@@ -17,6 +17,9 @@ extern PyType_Spec cu_call_spec;
 /* cluster_info.c */
 PyObject *cu_cluster_info_py(PyObject *module, PyObject *arg);
 
+/* console.c */
+PyObject *cu_stdin_is_terminal(PyObject *module, PyObject *ignored);
+
 /* errors.c */
 PyObject *cu_format_message(PyObject *module, PyObject *arg);
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from . import _winerror, api
+from . import _clusupgrade, _winerror, api
 from .errors import ClusapiUnavailableError, ClusterUpgradeError
 from .info import cluster_info
 from .phase import Phase, PhaseEvent
@@ -99,7 +99,7 @@ def _where(cluster: str | None) -> str:
 def _confirm(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> bool:
     if args.yes:
         return True
-    if not stdin.isatty():
+    if not (stdin.isatty() and (stdin is not sys.stdin or _clusupgrade.stdin_is_terminal())):
         raise UsageError("refusing to raise the level without confirmation: stdin is not a terminal; add --yes")
     name = args.cluster if args.cluster or not args.simulate else "simulated"
     stderr.write(
