@@ -42,6 +42,8 @@ struct cu_context {
     PyObject *tag;          /* borrowed, like sink; NULL: records untagged */
     int lost;               /* GIL only: a phase could not be forwarded */
     uint64_t caller_thread; /* native id of the thread that made the call */
+    int measure;            /* add up the time callbacks hold the GIL */
+    int64_t gil_held_ns;    /* GIL only */
     wchar_t *cluster;       /* NULL: the local cluster */
     BOOL perform;
     cu_sim_script *sim;     /* NULL: the real clusapi.dll */

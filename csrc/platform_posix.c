@@ -34,7 +34,14 @@ uint64_t
 cu_thread_id(void)
 {
 #if defined(__linux__)
-    return (uint64_t)syscall(SYS_gettid);
+    /* gettid is a real system call; a thread's id never changes, so every
+     * callback after the first on a thread reads it from here. */
+    static __thread uint64_t tid;
+
+    if (tid == 0) {
+        tid = (uint64_t)syscall(SYS_gettid);
+    }
+    return tid;
 #elif defined(__APPLE__)
     uint64_t tid = 0;
     pthread_threadid_np(NULL, &tid);

@@ -10,6 +10,7 @@ import sys
 
 import clusupgrade
 from clusupgrade import _clusupgrade
+from clusupgrade.phase import RECORD
 
 SCRIPT = ((1, 2, 3), 0, 0, -1, 0, True)
 
@@ -24,7 +25,7 @@ def test_second_module_instance_has_its_own_state() -> None:
     items: queue.SimpleQueue[object] = queue.SimpleQueue()
     call = other.Call(items, None, True, SCRIPT)
     assert call.run() == (0, other.STAGE_UPGRADE)
-    assert [items.get_nowait()[0] for _ in range(3)] == [1, 2, 3]
+    assert [RECORD.unpack(items.get_nowait())[0] for _ in range(3)] == [1, 2, 3]
 
 
 def test_call_outlives_its_module() -> None:

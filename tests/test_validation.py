@@ -155,7 +155,8 @@ class TestNativeCall:
         assert call.run() == (0, _clusupgrade.STAGE_UPGRADE)
         assert call.answers() == [True, True]
         record = items.get_nowait()
-        assert isinstance(record, tuple) and len(record) == 4 and record[0] == 1
+        assert isinstance(record, bytes) and len(record) == 28
+        assert clusupgrade.phase.RECORD.unpack(record)[0] == 1
         with pytest.raises(RuntimeError, match="only once"):
             call.run()
 
@@ -202,6 +203,16 @@ class TestNativeCall:
         assert second.wait(10)
         with pytest.raises(TypeError, match="after must be None or a Call"):
             _clusupgrade.Call(items, None, True, None, after=object())
+
+    def test_measure_adds_up_gil_time(self) -> None:
+        plain = _clusupgrade.Call(queue.SimpleQueue(), None, True, ((1,) * 100, 0, 0, -1, 0, False))
+        plain.run()
+        assert plain.gil_held_ns == 0
+        measured = _clusupgrade.Call(
+            queue.SimpleQueue(), None, True, ((1,) * 100, 0, 0, -1, 0, False), measure=True
+        )
+        measured.run()
+        assert measured.gil_held_ns > 0
 
     def test_answers_only_for_simulated_calls(self) -> None:
         with pytest.raises(TypeError, match="only a simulated call"):

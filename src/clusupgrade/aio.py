@@ -39,7 +39,7 @@ def _relay(items: queue.SimpleQueue[object], loop: asyncio.AbstractEventLoop, de
             loop.call_soon_threadsafe(deliver, item)
         except RuntimeError:  # the loop is closed: nobody is listening
             return
-        if len(item) == 2:  # type: ignore[arg-type]
+        if type(item) is tuple:  # (status, stage): the call has returned
             return
 
 
@@ -86,8 +86,8 @@ class AsyncPhaseStream:
             # Task cancelled, timeout: nobody listens any more.
             self.cancel()
             raise
-        if len(item) == 4:  # type: ignore[arg-type]
-            event = PhaseEvent.from_record(item, len(self._events), self._name)  # type: ignore[arg-type]
+        if type(item) is bytes:
+            event = PhaseEvent.from_record(item, len(self._events), self._name)
             self._events.append(event)
             log_event(event)
             return event

@@ -173,8 +173,8 @@ class FleetUpgrade:
         member = self._running.get(item[0])  # type: ignore[arg-type]
         if member is None:
             return None  # a member that already timed out
-        if len(item) == 5:
-            event = PhaseEvent.from_record(item[1:], len(member.events), member.name)  # type: ignore[arg-type]
+        if len(item) == 2:  # (tag, record)
+            event = PhaseEvent.from_record(item[1], len(member.events), member.name)  # type: ignore[arg-type]
             member.events.append(event)
             log_event(event)
             return event

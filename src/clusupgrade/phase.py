@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import enum
+import struct
 from dataclasses import dataclass
+
+RECORD = struct.Struct("=iqqQ")
+"""What the trampoline puts for a phase: phase, elapsed_ns, wall_ns, thread_id."""
 
 
 class Phase(enum.IntEnum):
@@ -52,11 +56,9 @@ class PhaseEvent:
     """The cluster's name; None for the local cluster."""
 
     @classmethod
-    def from_record(
-        cls, record: tuple[int, int, int, int], sequence: int, cluster: str | None
-    ) -> PhaseEvent:
-        """The event for one trampoline record (phase, elapsed_ns, wall_ns, thread_id)."""
-        phase, elapsed_ns, wall_ns, thread_id = record
+    def from_record(cls, record: bytes, sequence: int, cluster: str | None) -> PhaseEvent:
+        """The event for one trampoline record (see RECORD)."""
+        phase, elapsed_ns, wall_ns, thread_id = RECORD.unpack(record)
         return cls(
             phase=to_phase(phase),
             sequence=sequence,

@@ -1,8 +1,8 @@
 """The iterator of phase events behind phases() and upgrade().
 
 The native call runs on a native worker thread, without the GIL; its
-trampoline puts one record per phase into a queue.SimpleQueue, (phase,
-elapsed_ns, wall_ns, thread_id), and the worker a last one, (status, stage).
+trampoline puts one record per phase into a queue.SimpleQueue (28 bytes:
+phase.RECORD), and the worker a last one, the tuple (status, stage).
 This iterator turns them into PhaseEvents on the consumer's thread.  The
 consumer never blocks for long in one wait, so Ctrl+C and timeouts take
 effect while the native call is still blocked.
@@ -104,8 +104,8 @@ class PhaseStream:
             # KeyboardInterrupt, timeout: nobody is listening any more.
             self.cancel()
             raise
-        if type(item) is tuple and len(item) == 4:
-            event = PhaseEvent.from_record(item, len(self._events), self._name)  # type: ignore[arg-type]
+        if type(item) is bytes:
+            event = PhaseEvent.from_record(item, len(self._events), self._name)
             self._events.append(event)
             log_event(event)
             return event
