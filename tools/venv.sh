@@ -9,6 +9,9 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
+# Warnings are errors for the project's own builds (users' builds are not
+# affected); CLUSUPGRADE_CFLAGS set by the caller wins.
+export CLUSUPGRADE_CFLAGS="${CLUSUPGRADE_CFLAGS:--Werror}"
 # Rebuild every time: the C sources may have changed since the last run.
 "$VENV/bin/python" -m pip install -q -e "$ROOT[test]"
 export PATH="$VENV/bin:$PATH"

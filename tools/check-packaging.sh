@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the sdist and a wheel with `python -m build`, installs each into a
+# fresh virtual environment and runs the test suite against the installed
+# package (not the source tree); twine check and abi3audit on what was
+# built; and checks that cibuildwheel plans the intended Windows builds.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+source tools/venv.sh
+python -m pip install -q build twine abi3audit "cibuildwheel>=3"
+
+DIST="$ROOT/build/dist"
+rm -rf "$DIST"
+python -m build --outdir "$DIST" >/dev/null
+sdist="$(ls "$DIST"/*.tar.gz)"
+wheel="$(ls "$DIST"/*.whl)"
+echo "packaging: built $(basename "$sdist") and $(basename "$wheel")"
+case "$wheel" in *-cp311-abi3-*) ;; *) echo "packaging: the wheel is not tagged cp311-abi3" >&2; exit 1 ;; esac
+
+python -m twine check --strict "$sdist" "$wheel"
+abi3audit --strict --report "$wheel"
+
+# Installed packages, tested from outside the source tree.
+test_installed() {
+    local what="$1" tests="$2" env="$ROOT/build/venv-$3"
+    rm -rf "$env"
+    "${PYTHON:-python3}" -m venv "$env"
+    "$env/bin/python" -m pip install -q "$what" pytest hypothesis
+    (cd "$(mktemp -d)" && "$env/bin/python" -c "
+import clusupgrade, sys
+assert '$ROOT/src' not in clusupgrade.__file__, clusupgrade.__file__
+print('packaging: testing', clusupgrade.__file__)" \
+        && CLUSUPGRADE_STRESS_SCALE=0.2 PATH="$env/bin:$PATH" \
+           "$env/bin/python" -m pytest -q -p no:cacheprovider "$tests")
+}
+test_installed "$wheel" "$ROOT/tests" wheel
+# The sdist alone must build and test: unpack it and use its own tests.
+unpacked="$(mktemp -d)"
+tar xzf "$sdist" -C "$unpacked"
+test_installed "$sdist" "$(ls -d "$unpacked"/*/)tests" sdist
+
+# cibuildwheel's plan for Windows (it reads pyproject.toml; nothing is built).
+planned="$(cibuildwheel --print-build-identifiers --platform windows | sort | tr '\n' ' ')"
+expected="cp311-win_amd64 cp311-win_arm64 cp314t-win_amd64 cp314t-win_arm64 "
+if [ "$planned" != "$expected" ]; then
+    echo "packaging: cibuildwheel plans '$planned', expected '$expected'" >&2
+    exit 1
+fi
+echo "packaging: cibuildwheel plans $planned"
