@@ -193,7 +193,8 @@ def fleet() -> dict[str, float]:
 def main() -> None:
     lib = build_driver()
     results: dict[str, object] = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}",
         "repeat": REPEAT,
         "phases": N,
     }
@@ -213,7 +214,10 @@ def main() -> None:
     results["fleet_1000"] = fleet()
     print(json.dumps(results, indent=2))
     print()
-    print(f"| path | trampoline ns/callback | floor ns | ratio to floor | GIL held ns | events/s into Python | ctypes ns | cffi ns | ctypes / ours | cffi / ours |")
+    print(
+        "| path | trampoline ns/callback | floor ns | ratio to floor | GIL held ns | "
+        "events/s into Python | ctypes ns | cffi ns | ctypes / ours | cffi / ours |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for where in ("calling thread", "native thread"):
         r = results[where]  # type: ignore[index]

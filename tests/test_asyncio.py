@@ -117,6 +117,22 @@ def test_break_and_aclose() -> None:
     assert settle(sim) == [True, False]
 
 
+def test_cancel_from_another_task_wakes_the_consumer() -> None:
+    sim = Simulator(delay=1.0)
+
+    async def main() -> list[int]:
+        stream = clusupgrade.aphases(sim)
+        got = [int((await stream.__anext__()).phase)]
+        asyncio.get_running_loop().call_later(0.1, stream.cancel)
+        async for event in stream:
+            got.append(int(event.phase))
+        assert stream.cancelled and stream.result is None
+        return got
+
+    assert run(asyncio.wait_for(main(), 0.8)) == [1]
+    assert settle(sim) == [True, False]
+
+
 def test_relay_threads_end() -> None:
     before = {t for t in threading.enumerate() if t.name.startswith("clusupgrade relay")}
 

@@ -61,5 +61,5 @@ def test_one_simulator_runs_one_call_at_a_time() -> None:
     assert sim.runs == 3
     # They ran one after the other: no two calls overlap in time.
     spans = sorted((r.events[0].timestamp, r.events[-1].timestamp) for r in outcomes)
-    for (_, end), (start, _) in zip(spans, spans[1:]):
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         assert start >= end

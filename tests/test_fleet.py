@@ -39,7 +39,7 @@ def test_500_clusters_at_once_every_event_delivered() -> None:
     assert sorted(e.cluster for e in failed) == [f"node{i:03d}" for i in range(7, 500, 100)]  # type: ignore[type-var]
     assert all(e.winerror == 5973 and len(e.events) == 5 for e in failed)
     assert len(fleet.succeeded) == 495 and len(fleet.failed) == 5
-    for sim, outcome in zip(sims, outcomes):
+    for sim, outcome in zip(sims, outcomes, strict=True):
         assert outcome is not None and outcome.cluster == sim.name  # type: ignore[union-attr]
 
 

@@ -28,7 +28,7 @@ stage_debug() {
     if [ ! -x "$venv/bin/python" ]; then
         /usr/bin/python3-dbg -m venv "$venv"
     fi
-    "$venv/bin/python" -m pip install -q pytest hypothesis setuptools 2>&1 | grep -v -i warn || true
+    "$venv/bin/python" -m pip install -q pytest hypothesis "setuptools>=77" 2>&1 | grep -v -i warn || true
     bash tools/stage.sh "$venv/bin/python" build/dbg
     echo "check-native: debug interpreter ($("$venv/bin/python" -c 'import sys; print(sys.version.split()[0], sys.abiflags)'))"
     PYTHONPATH="$ROOT/build/dbg" "$venv/bin/python" -X dev "${PYTEST[@]}" tests

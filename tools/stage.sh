@@ -10,6 +10,8 @@ OUT="$(mkdir -p "$2" && cd "$2" && pwd)"
 rm -rf "$OUT/clusupgrade" "$OUT/tmp"
 mkdir -p "$OUT/clusupgrade"
 cp "$ROOT"/src/clusupgrade/*.py "$ROOT"/src/clusupgrade/*.pyi "$ROOT"/src/clusupgrade/py.typed "$OUT/clusupgrade/"
+# setup.py runs directly here, without pip's isolated build environment.
+"$PY" -m pip install -q "setuptools>=77" 2>&1 | grep -v -i warn || true
 (cd "$ROOT" && "$PY" setup.py -q build_ext --build-lib "$OUT/lib" --build-temp "$OUT/tmp" --force >/dev/null)
 cp "$OUT"/lib/clusupgrade/_clusupgrade*.so "$OUT/clusupgrade/"
 rm -rf "$OUT/lib" "$OUT/tmp"

@@ -53,13 +53,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _target(args: argparse.Namespace) -> str | Simulator | None:
+    cluster: str | None = args.cluster
     if not args.simulate:
-        return args.cluster
+        return cluster
     return Simulator(
         delay=args.delay,
         status=args.fail_code,
         fail_after=args.fail_after,
-        name=args.cluster or "simulated",
+        name=cluster or "simulated",
         functional_level=getattr(args, "level", 10),
     )
 

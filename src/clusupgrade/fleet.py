@@ -170,7 +170,7 @@ class FleetUpgrade:
 
     def _take(self, item: tuple[object, ...]) -> PhaseEvent | None:
         """Handle one tagged record: an event to yield, or None for an end."""
-        member = self._running.get(item[0])  # type: ignore[arg-type]
+        member = self._running.get(int(item[0]))  # type: ignore[call-overload]
         if member is None:
             return None  # a member that already timed out
         if len(item) == 2:  # (tag, record)

@@ -11,7 +11,6 @@ effect while the native call is still blocked.
 from __future__ import annotations
 
 import queue
-import sys
 import time
 from types import TracebackType
 from typing import Final
@@ -44,16 +43,9 @@ def resolve(cluster: object) -> tuple[str | None, Simulator | None]:
     return _validate.cluster_name(cluster), None
 
 
-class PhaseStream:
-    """Iterates over the phases of one call as they happen.
-
-    The call starts at the first ``next()`` (or on entering ``with``).  When
-    it succeeds, iteration ends and :attr:`result` holds the
-    :class:`UpgradeResult`; when it fails, the last ``next()`` raises
-    :class:`ClusterUpgradeError`.  Leaving early (``break``, :meth:`close`,
-    :meth:`cancel`, leaving ``with``, garbage collection, an exception)
-    answers FALSE to every later phase.
-    """
+class CallStream:
+    """What the blocking and the asyncio stream share: one call, its records
+    turned into events, its end turned into a result or an exception."""
 
     def __init__(self, cluster: Target = None, *, perform: bool = True, timeout: float | None = None) -> None:
         self._name, self._simulator = resolve(cluster)
@@ -67,8 +59,6 @@ class PhaseStream:
         self._deadline: float | None = None
         self.result: UpgradeResult | None = None
         """The outcome, once iteration ended because the call succeeded."""
-
-    # -- what users call ------------------------------------------------
 
     @property
     def cluster(self) -> str | None:
@@ -90,29 +80,6 @@ class PhaseStream:
         """True when the call was left before it ended."""
         return self._state == "cancelled"
 
-    def __iter__(self) -> PhaseStream:
-        return self
-
-    def __next__(self) -> PhaseEvent:
-        if self._state == "new":
-            self._start()
-        if self._state != "running":
-            raise StopIteration
-        try:
-            item = self._next_item()
-        except BaseException:
-            # KeyboardInterrupt, timeout: nobody is listening any more.
-            self.cancel()
-            raise
-        if type(item) is bytes:
-            event = PhaseEvent.from_record(item, len(self._events), self._name)
-            self._events.append(event)
-            log_event(event)
-            return event
-        if type(item) is tuple:
-            self._finish(item)  # type: ignore[arg-type]
-        raise StopIteration
-
     def cancel(self) -> None:
         """Stop listening: later phases are answered FALSE and iteration ends.
 
@@ -125,27 +92,11 @@ class PhaseStream:
             self._state = "cancelled"
             self._items.put(_WAKE)
 
-    def close(self) -> None:
-        """Leave the call if it is still running (same as cancel())."""
-        self.cancel()
-
-    def __enter__(self) -> PhaseStream:
-        if self._state == "new":
-            self._start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
     def __del__(self) -> None:
         # __init__ may have failed before setting anything.
         call = getattr(self, "_call", None)
         if call is not None and getattr(self, "_state", None) == "running":
             call.cancel()
-
-    # -- the mechanics --------------------------------------------------
 
     def _start(self) -> None:
         spec = self._simulator._spec(self._perform) if self._simulator is not None else None
@@ -163,20 +114,17 @@ class PhaseStream:
             self._call.start()
         self._state = "running"
 
-    def _next_item(self) -> object:
-        while True:
-            wait = POLL_SECONDS
-            if self._deadline is not None:
-                wait = min(wait, max(0.0, self._deadline - time.monotonic()))
-            try:
-                item = self._items.get(timeout=wait)
-            except queue.Empty:
-                if self._deadline is not None and time.monotonic() >= self._deadline:
-                    raise self._timed_out() from None
-                continue
-            if self._state != "running":
-                return _WAKE
-            return item
+    def _take(self, item: object) -> PhaseEvent | None:
+        """The event for a phase record; None once the call's end is handled
+        (which raises when the call failed)."""
+        if type(item) is bytes:
+            event = PhaseEvent.from_record(item, len(self._events), self._name)
+            self._events.append(event)
+            log_event(event)
+            return event
+        if type(item) is tuple:
+            self._finish(item)
+        return None
 
     def _timed_out(self) -> UpgradeTimeoutError:
         log.error("%s did not finish within %g s", where(self._name), self._timeout)
@@ -205,3 +153,62 @@ class PhaseStream:
         if self._perform and self._simulator is not None:
             self._simulator._upgraded()
         self._state = "done"
+
+
+class PhaseStream(CallStream):
+    """Iterates over the phases of one call as they happen.
+
+    The call starts at the first ``next()`` (or on entering ``with``).  When
+    it succeeds, iteration ends and :attr:`result` holds the
+    :class:`UpgradeResult`; when it fails, the last ``next()`` raises
+    :class:`ClusterUpgradeError`.  Leaving early (``break``, :meth:`close`,
+    :meth:`cancel`, leaving ``with``, garbage collection, an exception)
+    answers FALSE to every later phase.
+    """
+
+    def __iter__(self) -> PhaseStream:
+        return self
+
+    def __next__(self) -> PhaseEvent:
+        if self._state == "new":
+            self._start()
+        while self._state == "running":
+            try:
+                item = self._next_item()
+            except BaseException:
+                # KeyboardInterrupt, timeout: nobody is listening any more.
+                self.cancel()
+                raise
+            event = self._take(item)
+            if event is not None:
+                return event
+        raise StopIteration
+
+    def close(self) -> None:
+        """Leave the call if it is still running (same as cancel())."""
+        self.cancel()
+
+    def __enter__(self) -> PhaseStream:
+        if self._state == "new":
+            self._start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _next_item(self) -> object:
+        while True:
+            wait = POLL_SECONDS
+            if self._deadline is not None:
+                wait = min(wait, max(0.0, self._deadline - time.monotonic()))
+            try:
+                item = self._items.get(timeout=wait)
+            except queue.Empty:
+                if self._deadline is not None and time.monotonic() >= self._deadline:
+                    raise self._timed_out() from None
+                continue
+            if self._state != "running":
+                return _WAKE
+            return item
