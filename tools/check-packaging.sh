@@ -22,9 +22,9 @@ abi3audit --strict --report "$wheel"
 
 # Installed packages, tested from outside the source tree.
 test_installed() {
-    local what="$1" tests="$2" env="$ROOT/build/venv-$3"
+    local what="$1" tests="$2" env="$ROOT/build/venv-$3" py="${4:-${PYTHON:-python3}}"
     rm -rf "$env"
-    "${PYTHON:-python3}" -m venv "$env"
+    "$py" -m venv "$env"
     "$env/bin/python" -m pip install -q "$what" pytest hypothesis
     (cd "$(mktemp -d)" && "$env/bin/python" -c "
 import clusupgrade, sys
@@ -38,6 +38,18 @@ test_installed "$wheel" "$ROOT/tests" wheel
 unpacked="$(mktemp -d)"
 tar xzf "$sdist" -C "$unpacked"
 test_installed "$sdist" "$(ls -d "$unpacked"/*/)tests" sdist
+
+# The one abi3 wheel must also serve later CPythons: test it on those this
+# machine has (pyenv's, or on PATH).
+for version in 3.12 3.13; do
+    py="$(ls -d "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/$version.*/bin/python$version 2>/dev/null | tail -1)"
+    if [ -z "$py" ] && python$version -c pass 2>/dev/null; then py="$(command -v python$version)"; fi
+    if [ -z "$py" ]; then
+        echo "packaging: no Python $version on this machine; the abi3 wheel is not tested there"
+        continue
+    fi
+    test_installed "$wheel" "$ROOT/tests" "wheel-$version" "$py"
+done
 
 # cibuildwheel's plan for Windows (it reads pyproject.toml; nothing is built).
 planned="$(cibuildwheel --print-build-identifiers --platform windows | sort | tr '\n' ' ')"
