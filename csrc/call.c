@@ -77,10 +77,8 @@ to_phase(PyObject *obj, int32_t *out)
     return 0;
 }
 
-/* A malloc copy of `name` as a NUL-terminated wide string, or NULL with an
- * exception set. */
-static wchar_t *
-cluster_name(PyObject *name)
+wchar_t *
+cu_cluster_name(PyObject *name)
 {
     Py_ssize_t len;
     wchar_t *py_copy;
@@ -208,7 +206,7 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_TypeError, "after must be None or a Call");
         return NULL;
     }
-    if (name != Py_None && (cluster = cluster_name(name)) == NULL) {
+    if (name != Py_None && (cluster = cu_cluster_name(name)) == NULL) {
         return NULL;
     }
     if (spec != Py_None && (sim = sim_script(spec)) == NULL) {

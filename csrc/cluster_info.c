@@ -2,47 +2,10 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdlib.h>
-#include <string.h>
+#include <wchar.h>
 
 #include "cluster_info.h"
 #include "module.h"
-
-/* A malloc copy of the optional cluster name, or NULL (the local cluster);
- * -1 with an exception set when the argument is wrong. */
-static int
-optional_name(PyObject *arg, wchar_t **out)
-{
-    Py_ssize_t len;
-    wchar_t *py_copy;
-
-    *out = NULL;
-    if (arg == Py_None) {
-        return 0;
-    }
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "cluster must be None or a str");
-        return -1;
-    }
-    py_copy = PyUnicode_AsWideCharString(arg, &len);
-    if (py_copy == NULL) {
-        return -1;
-    }
-    if (len == 0 || (Py_ssize_t)wcslen(py_copy) != len) {
-        PyMem_Free(py_copy);
-        PyErr_SetString(PyExc_ValueError,
-                        "cluster name must be non-empty and without NUL");
-        return -1;
-    }
-    *out = malloc(((size_t)len + 1) * sizeof(wchar_t));
-    if (*out == NULL) {
-        PyMem_Free(py_copy);
-        PyErr_NoMemory();
-        return -1;
-    }
-    memcpy(*out, py_copy, ((size_t)len + 1) * sizeof(wchar_t));
-    PyMem_Free(py_copy);
-    return 0;
-}
 
 PyObject *
 cu_cluster_info_py(PyObject *Py_UNUSED(module), PyObject *arg)
@@ -53,7 +16,8 @@ cu_cluster_info_py(PyObject *Py_UNUSED(module), PyObject *arg)
     DWORD status;
     PyObject *result;
 
-    if (optional_name(arg, &cluster) < 0) {
+    cluster = NULL;
+    if (arg != Py_None && (cluster = cu_cluster_name(arg)) == NULL) {
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS

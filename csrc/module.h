@@ -13,6 +13,10 @@ typedef struct {
 
 /* call.c */
 extern PyType_Spec cu_call_spec;
+/* A malloc copy of the cluster name `name` (a str of 1 to 255 characters
+ * without NUL) as a NUL-terminated wide string, or NULL with an exception
+ * set. */
+wchar_t *cu_cluster_name(PyObject *name);
 
 /* cluster_info.c */
 PyObject *cu_cluster_info_py(PyObject *module, PyObject *arg);

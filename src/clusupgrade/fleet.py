@@ -16,7 +16,7 @@ from .outcome import conclude, log, log_event, where
 from .phase import PhaseEvent
 from .result import UpgradeResult
 from .simulator import Simulator
-from .stream import POLL_SECONDS, Target, resolve
+from .stream import POLL_SECONDS, Target, launch, resolve
 
 MAX_PARALLEL: Final = 10_000
 
@@ -135,12 +135,7 @@ class FleetUpgrade:
 
             started = time.monotonic()
             deadline = None if self._timeout is None else started + self._timeout
-            if simulator is not None:
-                call = simulator._start(make)
-            else:
-                call = make()
-                call.start()
-            self._running[index] = _Member(index, name, call, started, deadline)
+            self._running[index] = _Member(index, name, launch(simulator, make), started, deadline)
 
     def _next_item(self) -> object | None:
         """The next record, or None after expiring members that timed out."""

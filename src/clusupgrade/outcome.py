@@ -35,28 +35,27 @@ def conclude(
     lost: bool,
     duration: float,
 ) -> UpgradeResult:
-    """The result of a call that returned `status` at `stage`; raises when it failed."""
-    try:
-        return _conclude(status, stage, name=name, perform=perform, events=events, lost=lost, duration=duration)
-    except ClusterUpgradeError as err:
-        log.error("%s", err)
-        raise
+    """The result of a call that returned `status` at `stage`; raises (and
+    logs) the error when it failed."""
+    error = _failure(status, stage, name=name, events=events, lost=lost)
+    if error is not None:
+        log.error("%s", error)
+        raise error
+    result = UpgradeResult(cluster=name, performed=perform, events=events, duration=duration, status=status)
+    if result.restart_required:
+        log.warning("%s: %s", where(name), _winerror.CODES[status].advice)
+    log.info("%s: %s in %.2f s", where(name), "upgraded" if perform else "ready to upgrade", duration)
+    return result
 
 
-def _conclude(
-    status: int,
-    stage: int,
-    *,
-    name: str | None,
-    perform: bool,
-    events: tuple[PhaseEvent, ...],
-    lost: bool,
-    duration: float,
-) -> UpgradeResult:
+def _failure(
+    status: int, stage: int, *, name: str | None, events: tuple[PhaseEvent, ...], lost: bool
+) -> ClusterUpgradeError | None:
+    """The error a call's end stands for, or None when it succeeded."""
     if stage == _clusupgrade.STAGE_LOAD:
-        raise unavailable(status, cluster=name, on_windows=sys.platform == "win32")
+        return unavailable(status, cluster=name, on_windows=sys.platform == "win32")
     if lost:
-        raise ClusterUpgradeError(
+        return ClusterUpgradeError(
             _winerror.ERROR_CANCELLED,
             f"{where(name)}: a phase could not be delivered (out of memory), so the "
             "call was cancelled",
@@ -64,7 +63,7 @@ def _conclude(
             events=events,
         )
     if status == _winerror.ERROR_CANCELLED and _clusupgrade.closed():
-        raise ClusterUpgradeError(
+        return ClusterUpgradeError(
             status,
             f"{where(name)}: the interpreter is exiting, so later phases were answered "
             "FALSE (error 1223, ERROR_CANCELLED); the cluster may still complete the upgrade",
@@ -72,9 +71,5 @@ def _conclude(
             events=events,
         )
     if status not in (_winerror.SUCCESS, _winerror.ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED):
-        raise ClusterUpgradeError(status, cluster=name, events=events)
-    result = UpgradeResult(cluster=name, performed=perform, events=events, duration=duration, status=status)
-    if result.restart_required:
-        log.warning("%s: %s", where(name), _winerror.CODES[status].advice)
-    log.info("%s: %s in %.2f s", where(name), "upgraded" if perform else "ready to upgrade", duration)
-    return result
+        return ClusterUpgradeError(status, cluster=name, events=events)
+    return None

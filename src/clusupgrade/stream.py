@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Final
 
@@ -30,6 +31,18 @@ Target = str | Simulator | None
 
 _WAKE: Final = object()
 """Put by cancel() so that a consumer blocked in another thread stops."""
+
+
+def launch(
+    simulator: Simulator | None, make: Callable[[_clusupgrade.Call | None], _clusupgrade.Call]
+) -> _clusupgrade.Call:
+    """Make a call with `make(after)` and start it; a simulator's calls run
+    one after another, as on a real cluster."""
+    if simulator is not None:
+        return simulator._start(make)
+    call = make(None)
+    call.start()
+    return call
 
 
 def resolve(cluster: object) -> tuple[str | None, Simulator | None]:
@@ -107,11 +120,7 @@ class CallStream:
         self._started = time.monotonic()
         if self._timeout is not None:
             self._deadline = self._started + self._timeout
-        if self._simulator is not None:
-            self._call = self._simulator._start(make)
-        else:
-            self._call = make()
-            self._call.start()
+        self._call = launch(self._simulator, make)
         self._state = "running"
 
     def _take(self, item: object) -> PhaseEvent | None:
