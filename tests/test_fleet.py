@@ -108,11 +108,13 @@ def test_break_cancels_and_starts_no_more() -> None:
 
 
 def test_same_simulator_twice_runs_in_turn() -> None:
-    sim = Simulator((1, 2), delay=0.02)
+    sim = Simulator((1, 2), delay=0.02, functional_level=10)
     fleet = clusupgrade.upgrade_many([sim, sim])
     list(fleet)
     assert sim.runs == 2
     assert all(isinstance(o, UpgradeResult) for o in fleet.outcomes)
+    # Each watched success moves the simulated cluster up one level.
+    assert clusupgrade.cluster_info(sim).functional_level == 12
 
 
 @pytest.mark.parametrize(

@@ -184,10 +184,8 @@ class FleetUpgrade:
                 events=tuple(member.events),
                 lost=member.call.lost,
                 duration=time.monotonic() - member.started,
+                simulator=self._targets[member.index][1],
             )
-            simulator = self._targets[member.index][1]
-            if self._perform and simulator is not None:
-                simulator._upgraded()
         except ClusterUpgradeError as err:
             self._outcomes[member.index] = err
         return None

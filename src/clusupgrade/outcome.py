@@ -10,6 +10,7 @@ from . import _clusupgrade, _winerror
 from .errors import ClusterUpgradeError, unavailable
 from .phase import PhaseEvent
 from .result import UpgradeResult
+from .simulator import Simulator
 
 log = logging.getLogger("clusupgrade")
 
@@ -34,14 +35,18 @@ def conclude(
     events: tuple[PhaseEvent, ...],
     lost: bool,
     duration: float,
+    simulator: Simulator | None = None,
 ) -> UpgradeResult:
     """The result of a call that returned `status` at `stage`; raises (and
-    logs) the error when it failed."""
+    logs) the error when it failed.  A simulated cluster that was upgraded
+    moves up one level."""
     error = _failure(status, stage, name=name, events=events, lost=lost)
     if error is not None:
         log.error("%s", error)
         raise error
     result = UpgradeResult(cluster=name, performed=perform, events=events, duration=duration, status=status)
+    if perform and simulator is not None:
+        simulator._upgraded()
     if result.restart_required:
         log.warning("%s: %s", where(name), _winerror.CODES[status].advice)
     log.info("%s: %s in %.2f s", where(name), "upgraded" if perform else "ready to upgrade", duration)

@@ -158,9 +158,8 @@ class CallStream:
             events=tuple(self._events),
             lost=self._call.lost,
             duration=time.monotonic() - self._started,
+            simulator=self._simulator,
         )
-        if self._perform and self._simulator is not None:
-            self._simulator._upgraded()
         self._state = "done"
 
 
