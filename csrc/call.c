@@ -317,9 +317,8 @@ PyDoc_STRVAR(run_doc,
 "Make the call on this thread and block until the cluster answers,\n"
 "without the GIL.  Every phase is put into the queue as 28 bytes, struct\n"
 "'=iqqQ' (phase, elapsed_ns, wall_ns, thread_id).  `status` is the Win32\n"
-"result; `stage`\n"
-"is STAGE_LOAD when loading clusapi.dll failed, STAGE_OPEN when opening\n"
-"the cluster failed, STAGE_UPGRADE otherwise.");
+"result; `stage` is STAGE_LOAD when loading clusapi.dll failed, STAGE_OPEN\n"
+"when opening the cluster failed, STAGE_UPGRADE otherwise.");
 
 static PyObject *
 call_run(PyObject *op, PyObject *Py_UNUSED(ignored))

@@ -82,6 +82,10 @@ cu_trampoline(PVOID arg, CLUSTER_UPGRADE_PHASE phase)
     char packed[RECORD_SIZE];
     BOOL answer;
 
+    /* A cancelled call is answered without reading a clock. */
+    if (cu_atomic_load(&ctx->cancelled)) {
+        return FALSE;
+    }
     /* Captured before the GIL, which may take milliseconds to get. */
     rec.phase = (int32_t)phase;
     rec.elapsed_ns = cu_monotonic_ns() - ctx->t0_ns;
@@ -89,9 +93,6 @@ cu_trampoline(PVOID arg, CLUSTER_UPGRADE_PHASE phase)
     rec.thread_id = cu_thread_id();
     pack(&rec, packed);
 
-    if (cu_atomic_load(&ctx->cancelled)) {
-        return FALSE;
-    }
     if (!cu_guard_enter()) {
         return FALSE;
     }
