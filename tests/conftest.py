@@ -44,19 +44,24 @@ def interrupt_main_after(seconds: float) -> threading.Timer:
     return timer
 
 
+def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child interpreter that imports this clusupgrade."""
+    env = dict(os.environ if base is None else base)
+    src = str(Path(clusupgrade.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
 def run_python(
     code: str, timeout: float = 60.0, env: dict[str, str] | None = None, **kwargs: object
 ) -> subprocess.CompletedProcess[str]:
     """Run `code` in a fresh interpreter that imports the same clusupgrade."""
-    env = dict(os.environ if env is None else env)
-    src = str(Path(clusupgrade.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
+        env=child_env(env),
         stdin=subprocess.DEVNULL,
         **kwargs,  # type: ignore[arg-type]
     )

@@ -9,17 +9,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-import clusupgrade
-
-SRC = str(Path(clusupgrade.__file__).resolve().parent.parent)
+from .conftest import child_env
 
 
 def cli(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=SRC)
+    env = child_env()
     return subprocess.run(
         [sys.executable, "-m", "clusupgrade", *args],
         input=stdin,
@@ -146,7 +143,7 @@ def test_help_reads_well() -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_exits_130() -> None:
-    env = dict(os.environ, PYTHONPATH=SRC)
+    env = child_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "clusupgrade", "run", "--simulate", "--yes", "--delay", "5"],
         stdin=subprocess.DEVNULL,
@@ -171,7 +168,7 @@ def test_ctrl_c_exits_130() -> None:
 def test_confirmation_prompt_on_a_terminal(answer: str, code: int) -> None:
     import pty
 
-    env = dict(os.environ, PYTHONPATH=SRC)
+    env = child_env()
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "clusupgrade", "run", "--simulate", "--delay", "0"],

@@ -20,7 +20,7 @@ import pytest
 import clusupgrade
 from clusupgrade import Simulator
 
-from .conftest import run_python
+from .conftest import child_env, run_python
 
 SCALE = float(os.environ.get("CLUSUPGRADE_STRESS_SCALE", "1"))
 
@@ -82,8 +82,7 @@ except KeyboardInterrupt:
 
 def _sigint_once(seed: int) -> tuple[int, str, str]:
     rng = random.Random(seed)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(clusupgrade.__file__))
+    env = child_env()
     mode = "native" if seed % 2 else "caller"
     proc = subprocess.Popen(
         [sys.executable, "-c", SIGINT_CHILD, mode],
