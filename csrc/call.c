@@ -4,7 +4,12 @@
  * The object owns one reference to a cu_context and the strong reference
  * to the sink (the queue's bound put) that the context only borrows.  The
  * native side takes references of its own for as long as it runs, so the
- * context outlives this object if a callback can still arrive. */
+ * context outlives this object if a callback can still arrive.
+ *
+ * Dropping the last reference is how a caller leaves: the dealloc answers
+ * FALSE to every later phase, in C, so no Python finalizer is needed (one
+ * would swallow a Ctrl+C that arrives while it runs).  What must outlive
+ * the caller, a simulated cluster's view of the call, is a Job (job.c). */
 #include <Python.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +29,6 @@ typedef struct {
     cu_context *ctx;
     PyObject *sink;
     PyObject *tag;
-    int started;    /* run() or start() was called */
 } CallObject;
 
 /* Helpers that convert one Python value and say which argument was wrong.
@@ -202,8 +206,8 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_TypeError, "queue must be a queue.SimpleQueue");
         return NULL;
     }
-    if (after != Py_None && Py_TYPE(after) != type) {
-        PyErr_SetString(PyExc_TypeError, "after must be None or a Call");
+    if (after != Py_None && Py_TYPE(after) != state->job_type) {
+        PyErr_SetString(PyExc_TypeError, "after must be None or a Job");
         return NULL;
     }
     if (name != Py_None && (cluster = cu_cluster_name(name)) == NULL) {
@@ -229,7 +233,7 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     /* Owns `cluster` and `sim` from here, whatever it returns. */
     self->ctx = cu_context_new(cluster, perform ? TRUE : FALSE, sim,
                                after == Py_None ? NULL
-                                                : ((CallObject *)after)->ctx);
+                                                : cu_job_context(after));
     if (self->ctx == NULL) {
         Py_DECREF(self);
         return PyErr_NoMemory();
@@ -299,7 +303,7 @@ backend_of(cu_context *ctx)
 static int
 begin(CallObject *self)
 {
-    if (self->started) {
+    if (self->ctx->started) {
         PyErr_SetString(PyExc_RuntimeError, "a Call can run only once");
         return -1;
     }
@@ -308,7 +312,7 @@ begin(CallObject *self)
                         "clusupgrade is shut down: the interpreter is exiting");
         return -1;
     }
-    self->started = 1;
+    self->ctx->started = 1;
     return 0;
 }
 
@@ -365,41 +369,6 @@ call_start(PyObject *op, PyObject *Py_UNUSED(ignored))
     Py_RETURN_NONE;
 }
 
-PyDoc_STRVAR(wait_doc,
-"wait(timeout=None) -> bool\n\n"
-"Wait, without the GIL, until the native call has returned; False when\n"
-"`timeout` seconds passed first.");
-
-static PyObject *
-call_wait(PyObject *op, PyObject *args)
-{
-    CallObject *self = (CallObject *)op;
-    PyObject *timeout = Py_None;
-    int64_t timeout_ns = -1;
-    int done;
-
-    if (!PyArg_ParseTuple(args, "|O:wait", &timeout)) {
-        return NULL;
-    }
-    if (timeout != Py_None) {
-        double seconds = PyFloat_AsDouble(timeout);
-        if (seconds == -1.0 && PyErr_Occurred()) {
-            return NULL;
-        }
-        if (!(seconds >= 0.0)) {
-            PyErr_SetString(PyExc_ValueError,
-                            "timeout must be a non-negative number");
-            return NULL;
-        }
-        /* Beyond about 292 years the nanoseconds overflow: wait forever. */
-        timeout_ns = seconds < 9.0e9 ? (int64_t)(seconds * 1e9) : -1;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    done = cu_event_wait(&self->ctx->done, timeout_ns);
-    Py_END_ALLOW_THREADS
-    return PyBool_FromLong(done);
-}
-
 PyDoc_STRVAR(cancel_doc,
 "cancel()\n\n"
 "Answer FALSE to every later callback and forward none of them.  Safe\n"
@@ -415,43 +384,6 @@ call_cancel(PyObject *op, PyObject *Py_UNUSED(ignored))
     Py_RETURN_NONE;
 }
 
-PyDoc_STRVAR(answers_doc,
-"answers() -> list[bool]\n\n"
-"What the trampoline answered the simulated cluster, in order.  Known\n"
-"once run() has returned.");
-
-static PyObject *
-call_answers(PyObject *op, PyObject *Py_UNUSED(ignored))
-{
-    CallObject *self = (CallObject *)op;
-    cu_sim_script *sim = self->ctx->sim;
-    PyObject *list;
-    size_t i;
-
-    if (sim == NULL) {
-        PyErr_SetString(PyExc_TypeError, "only a simulated call has answers");
-        return NULL;
-    }
-    if (self->started && !cu_atomic_load(&self->ctx->finished)) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "answers are known once run() has returned");
-        return NULL;
-    }
-    list = PyList_New((Py_ssize_t)sim->n_answers);
-    if (list == NULL) {
-        return NULL;
-    }
-    for (i = 0; i < sim->n_answers; i++) {
-        PyObject *answer = PyBool_FromLong(sim->answers[i]);
-        /* PyList_SetItem steals the reference, also on failure. */
-        if (PyList_SetItem(list, (Py_ssize_t)i, answer) < 0) {
-            Py_DECREF(list);
-            return NULL;
-        }
-    }
-    return list;
-}
-
 static PyObject *
 call_get_cancelled(PyObject *op, void *Py_UNUSED(closure))
 {
@@ -461,11 +393,12 @@ call_get_cancelled(PyObject *op, void *Py_UNUSED(closure))
 }
 
 static PyObject *
-call_get_finished(PyObject *op, void *Py_UNUSED(closure))
+call_get_job(PyObject *op, void *Py_UNUSED(closure))
 {
     CallObject *self = (CallObject *)op;
+    cu_module_state *state = state_of(Py_TYPE(op));
 
-    return PyBool_FromLong(cu_atomic_load(&self->ctx->finished) != 0);
+    return state == NULL ? NULL : cu_job_new(state->job_type, self->ctx);
 }
 
 static PyObject *
@@ -497,17 +430,15 @@ call_get_lost(PyObject *op, void *Py_UNUSED(closure))
 static PyMethodDef call_methods[] = {
     {"run", call_run, METH_NOARGS, run_doc},
     {"start", call_start, METH_NOARGS, start_doc},
-    {"wait", call_wait, METH_VARARGS, wait_doc},
     {"cancel", call_cancel, METH_NOARGS, cancel_doc},
-    {"answers", call_answers, METH_NOARGS, answers_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef call_getset[] = {
     {"cancelled", call_get_cancelled, NULL,
      "True once later callbacks are answered FALSE.", NULL},
-    {"finished", call_get_finished, NULL,
-     "True once the native call has returned.", NULL},
+    {"job", call_get_job, NULL,
+     "A new Job: this call as its cluster sees it.", NULL},
     {"caller_thread", call_get_caller_thread, NULL,
      "Native id of the thread that made the call (0 before it began).", NULL},
     {"gil_held_ns", call_get_gil_held_ns, NULL,
@@ -523,7 +454,7 @@ PyDoc_STRVAR(call_doc,
 "that receives every phase; `cluster` is None for the local cluster or its\n"
 "name; `simulator` is None for clusapi.dll or the script\n"
 "(phases, delay_ns, status, fail_after, open_error, native_thread);\n"
-"`after` is a Call that must return before this one begins; `tag`, when\n"
+"`after` is a Job that must return before this one begins; `tag`, when\n"
 "given, is put in front of every record, so that calls can share a queue;\n"
 "`measure` adds up how long callbacks hold the GIL (gil_held_ns).");
 

@@ -40,6 +40,7 @@ struct cu_context {
     int64_t t0_ns;          /* cu_monotonic_ns() when the call was made */
     PyObject *sink;         /* borrowed; GIL only; NULL once detached */
     PyObject *tag;          /* borrowed, like sink; NULL: records untagged */
+    int started;            /* GIL only: run() or start() was called */
     int lost;               /* GIL only: a phase could not be forwarded */
     uint64_t caller_thread; /* native id of the thread that made the call */
     int measure;            /* add up the time callbacks hold the GIL */

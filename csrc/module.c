@@ -96,6 +96,27 @@ load_simple_queue(cu_module_state *state)
     return state->simple_queue_type == NULL ? -1 : 0;
 }
 
+/* The type made from `spec`, also added to the module as `name`; the
+ * returned reference is the module state's.  NULL with an exception set. */
+static PyTypeObject *
+add_type(PyObject *module, PyType_Spec *spec, const char *name)
+{
+    PyObject *type = PyType_FromModuleAndSpec(module, spec, NULL);
+
+    if (type == NULL) {
+        return NULL;
+    }
+    /* PyModule_AddObjectRef is not in the 3.11 limited API;
+     * PyModule_AddObject steals a reference only when it succeeds. */
+    Py_INCREF(type);
+    if (PyModule_AddObject(module, name, type) < 0) {
+        Py_DECREF(type);
+        Py_DECREF(type);
+        return NULL;
+    }
+    return (PyTypeObject *)type;
+}
+
 static int
 module_exec(PyObject *module)
 {
@@ -104,15 +125,12 @@ module_exec(PyObject *module)
     if (load_simple_queue(state) < 0) {
         return -1;
     }
-    state->call_type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &cu_call_spec, NULL);
+    state->call_type = add_type(module, &cu_call_spec, "Call");
     if (state->call_type == NULL) {
         return -1;
     }
-    /* PyModule_AddObjectRef is not in the 3.11 limited API. */
-    Py_INCREF((PyObject *)state->call_type);
-    if (PyModule_AddObject(module, "Call", (PyObject *)state->call_type) < 0) {
-        Py_DECREF((PyObject *)state->call_type);
+    state->job_type = add_type(module, &cu_job_spec, "Job");
+    if (state->job_type == NULL) {
         return -1;
     }
     if (PyModule_AddIntConstant(module, "STAGE_LOAD", CU_STAGE_LOAD) < 0
@@ -135,6 +153,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     cu_module_state *state = get_state(module);
 
     Py_VISIT(state->call_type);
+    Py_VISIT(state->job_type);
     Py_VISIT(state->simple_queue_type);
     return 0;
 }
@@ -145,6 +164,7 @@ module_clear(PyObject *module)
     cu_module_state *state = get_state(module);
 
     Py_CLEAR(state->call_type);
+    Py_CLEAR(state->job_type);
     Py_CLEAR(state->simple_queue_type);
     return 0;
 }

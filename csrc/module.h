@@ -4,8 +4,11 @@
 
 #include <Python.h>
 
+#include "context.h"
+
 typedef struct {
     PyTypeObject *call_type;
+    PyTypeObject *job_type;
     /* queue.SimpleQueue: the only sink accepted, because its put() runs no
      * Python code, which the trampoline relies on. */
     PyObject *simple_queue_type;
@@ -17,6 +20,14 @@ extern PyType_Spec cu_call_spec;
  * without NUL) as a NUL-terminated wide string, or NULL with an exception
  * set. */
 wchar_t *cu_cluster_name(PyObject *name);
+
+/* job.c */
+extern PyType_Spec cu_job_spec;
+/* A new Job of `type` holding a reference to `ctx`, or NULL with an
+ * exception set. */
+PyObject *cu_job_new(PyTypeObject *type, cu_context *ctx);
+/* The context of a Job (borrowed). */
+cu_context *cu_job_context(PyObject *job);
 
 /* cluster_info.c */
 PyObject *cu_cluster_info_py(PyObject *module, PyObject *arg);

@@ -3,6 +3,7 @@
 #include "platform.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,11 +81,32 @@ thread_main(void *raw)
     return NULL;
 }
 
+/* The new thread inherits the mask of the thread that creates it.  With
+ * every asynchronous signal blocked in ours, a signal sent to the process
+ * (Ctrl+C) goes to one of Python's threads, so the main thread's wait is
+ * interrupted at once rather than at the end of its poll step.  Faults
+ * stay unblocked: they belong to the thread that caused them. */
+static void
+block_async_signals(sigset_t *old)
+{
+    sigset_t set;
+    static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
+                                 SIGTRAP};
+    size_t i;
+
+    sigfillset(&set);
+    for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+        sigdelset(&set, faults[i]);
+    }
+    (void)pthread_sigmask(SIG_SETMASK, &set, old);
+}
+
 DWORD
 cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg)
 {
     pthread_attr_t attr;
     struct start_block *block = malloc(sizeof(*block));
+    sigset_t old_mask;
     int err;
 
     if (block == NULL) {
@@ -100,7 +122,9 @@ cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg)
     /* 256 KiB holds the callback chain, Python's included, with room to
      * spare, and keeps hundreds of simulated clusters cheap. */
     (void)pthread_attr_setstacksize(&attr, 256 * 1024);
+    block_async_signals(&old_mask);
     err = pthread_create(thread, &attr, thread_main, block);
+    (void)pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     pthread_attr_destroy(&attr);
     if (err != 0) {
         free(block);

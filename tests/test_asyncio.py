@@ -149,6 +149,23 @@ def test_relay_threads_end() -> None:
             assert not t.is_alive(), t.name
 
 
+def test_a_dropped_stream_leaves_the_call_and_its_relay_ends() -> None:
+    sim = Simulator(delay=0.2, name="dropped")
+
+    async def main() -> threading.Thread:
+        stream = clusupgrade.aphases(sim)
+        async for _ in stream:
+            break  # neither aclose() nor async with: the stream is only dropped
+        (relay,) = [t for t in threading.enumerate() if t.name == "clusupgrade relay dropped"]
+        del stream
+        return relay
+
+    relay = run(main())
+    relay.join(5)
+    assert not relay.is_alive()
+    assert settle(sim) == [True, False]
+
+
 def test_bad_arguments() -> None:
     with pytest.raises(TypeError):
         clusupgrade.aphases(3)  # type: ignore[arg-type]

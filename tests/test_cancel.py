@@ -7,7 +7,10 @@ blocked, and the cluster is answered FALSE at its next callback.
 from __future__ import annotations
 
 import gc
+import sys
 import time
+from collections.abc import Callable
+from types import FrameType
 
 import pytest
 
@@ -83,6 +86,43 @@ def test_garbage_collection(callback_thread: str) -> None:
     del stream
     gc.collect()
     assert settle(sim) == [True, False]
+
+
+def python_functions_run_by(action: Callable[[], object]) -> list[str]:
+    """The Python functions that run while `action()` runs."""
+    seen: list[str] = []
+
+    def profile(frame: FrameType, event: str, arg: object) -> None:
+        if event == "call":
+            seen.append(frame.f_code.co_name)
+
+    sys.setprofile(profile)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return seen
+
+
+def test_dropping_a_running_stream_runs_no_python_code(callback_thread: str) -> None:
+    # CPython raises a pending Ctrl+C in the next Python code that runs; in
+    # a finalizer, the KeyboardInterrupt is printed and lost, and the
+    # program goes on as if nobody had pressed Ctrl+C.  So leaving a call by
+    # dropping its stream happens in C, and is still a cancel.
+    sim = Simulator(delay=0.1, callback_thread=callback_thread)
+    streams = [clusupgrade.phases(sim)]
+    next(streams[0])
+    assert python_functions_run_by(streams.clear) == []
+    assert settle(sim) == [True, False]
+
+
+def test_dropping_a_running_fleet_runs_no_python_code() -> None:
+    sims = [Simulator(name=f"s{i}", delay=0.1) for i in range(3)]
+    fleets = [clusupgrade.upgrade_many(sims)]
+    for _ in range(3):
+        next(fleets[0])
+    assert python_functions_run_by(fleets.clear) == []
+    assert [settle(s) for s in sims] == [[True, False]] * 3
 
 
 def test_cancel_from_another_thread_wakes_consumer() -> None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import signal
+import sys
 import threading
+from pathlib import Path
+
+import pytest
 
 import clusupgrade
 from clusupgrade import Simulator
@@ -63,3 +69,32 @@ def test_one_simulator_runs_one_call_at_a_time() -> None:
     spans = sorted((r.events[0].timestamp, r.events[-1].timestamp) for r in outcomes)
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         assert start >= end
+
+
+def blocked_signals(native_thread_id: int) -> int:
+    """The mask of signals the thread blocks (Linux)."""
+    status = Path(f"/proc/self/task/{native_thread_id}/status").read_text()
+    match = re.search(r"^SigBlk:\s*([0-9a-f]+)$", status, re.MULTILINE)
+    assert match is not None, status
+    return int(match.group(1), 16)
+
+
+def bit(sig: signal.Signals) -> int:
+    return 1 << (sig - 1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/task/<tid>/status")
+def test_native_threads_leave_signals_to_python(callback_thread: str) -> None:
+    # The kernel gives a signal sent to the process to any thread that does
+    # not block it.  The threads the extension starts block them all, so
+    # Ctrl+C always lands on a Python thread, and wakes the consumer's wait
+    # at once; faults stay with the thread that caused them.
+    sim = Simulator(delay=0.5, callback_thread=callback_thread)
+    with clusupgrade.phases(sim) as stream:
+        event = next(stream)
+        assert event.thread_id != threading.get_native_id()
+        mask = blocked_signals(event.thread_id)
+    assert mask & bit(signal.SIGINT) and mask & bit(signal.SIGTERM) and mask & bit(signal.SIGCHLD)
+    assert not mask & (bit(signal.SIGSEGV) | bit(signal.SIGBUS) | bit(signal.SIGFPE))
+    assert not blocked_signals(threading.get_native_id()) & bit(signal.SIGINT)
+    settle(sim)

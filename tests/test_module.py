@@ -39,7 +39,7 @@ def test_call_outlives_its_module() -> None:
     gc.collect()
     # The type keeps its module, and so its state, alive for the Call.
     assert call.run() == (0, 2)
-    assert call.answers() == [True, True, True]
+    assert call.job.answers() == [True, True, True]
 
 
 def test_package_survives_removal_from_sys_modules() -> None:

@@ -163,7 +163,7 @@ def test_no_leak_in_answers_and_format_message() -> None:
     def run() -> None:
         call = _clusupgrade.Call(queue.SimpleQueue(), None, True, ((1, 2, 3), 0, 0, -1, 0, False))
         call.run()
-        assert call.answers() == [True] * 3
+        assert call.job.answers() == [True] * 3
         _clusupgrade.format_message(5)
 
     assert growth(run) <= ALLOWED

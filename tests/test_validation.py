@@ -153,7 +153,7 @@ class TestNativeCall:
         items: queue.SimpleQueue[object] = queue.SimpleQueue()
         call = _clusupgrade.Call(items, None, True, ((1, 2), 0, 0, -1, 0, False))
         assert call.run() == (0, _clusupgrade.STAGE_UPGRADE)
-        assert call.answers() == [True, True]
+        assert call.job.answers() == [True, True]
         record = items.get_nowait()
         assert isinstance(record, bytes) and len(record) == 28
         assert clusupgrade.phase.RECORD.unpack(record)[0] == 1
@@ -166,16 +166,16 @@ class TestNativeCall:
         call.cancel()
         assert call.cancelled
         assert call.run() == (1223, _clusupgrade.STAGE_UPGRADE)
-        assert call.answers() == [False]
+        assert call.job.answers() == [False]
         assert items.empty()
 
     def test_start_delivers_outcome_last(self) -> None:
         items: queue.SimpleQueue[object] = queue.SimpleQueue()
         call = _clusupgrade.Call(items, None, True, ((7, 8), 0, 5973, -1, 0, True))
-        assert not call.finished and call.caller_thread == 0
+        assert not call.job.finished and call.caller_thread == 0
         call.start()
-        assert call.wait(10) is True
-        assert call.finished
+        assert call.job.wait(10) is True
+        assert call.job.finished
         assert [items.get(timeout=10) for _ in range(3)][2] == (5973, _clusupgrade.STAGE_UPGRADE)
         with pytest.raises(RuntimeError, match="only once"):
             call.start()
@@ -185,24 +185,26 @@ class TestNativeCall:
     def test_wait_times_out_and_checks_its_argument(self) -> None:
         call = _clusupgrade.Call(queue.SimpleQueue(), None, True, ((1, 2), 300_000_000, 0, -1, 0, True))
         call.start()
-        assert call.wait(0.01) is False
+        job = call.job
+        assert job.wait(0.01) is False
         for bad in (-1, float("nan")):
             with pytest.raises(ValueError):
-                call.wait(bad)
+                job.wait(bad)
         with pytest.raises(TypeError):
-            call.wait("1")  # type: ignore[arg-type]
-        assert call.wait() is True
+            job.wait("1")  # type: ignore[arg-type]
+        assert job.wait() is True
 
     def test_after_orders_calls(self) -> None:
         items: queue.SimpleQueue[object] = queue.SimpleQueue()
         first = _clusupgrade.Call(items, None, True, ((1,), 0, 0, 1, 0, True))
-        second = _clusupgrade.Call(items, None, True, ((2,), 0, 0, -1, 0, True), after=first)
+        second = _clusupgrade.Call(items, None, True, ((2,), 0, 0, -1, 0, True), after=first.job)
         second.start()
-        assert second.wait(0.2) is False  # waits for `first`, not started yet
+        assert second.job.wait(0.2) is False  # waits for `first`, not started yet
         first.start()
-        assert second.wait(10)
-        with pytest.raises(TypeError, match="after must be None or a Call"):
-            _clusupgrade.Call(items, None, True, None, after=object())
+        assert second.job.wait(10)
+        for bad in (object(), first):
+            with pytest.raises(TypeError, match="after must be None or a Job"):
+                _clusupgrade.Call(items, None, True, None, after=bad)
 
     def test_measure_adds_up_gil_time(self) -> None:
         plain = _clusupgrade.Call(queue.SimpleQueue(), None, True, ((1,) * 100, 0, 0, -1, 0, False))
@@ -216,7 +218,7 @@ class TestNativeCall:
 
     def test_answers_only_for_simulated_calls(self) -> None:
         with pytest.raises(TypeError, match="only a simulated call"):
-            _clusupgrade.Call(queue.SimpleQueue()).answers()
+            _clusupgrade.Call(queue.SimpleQueue()).job.answers()
 
     def test_format_message(self) -> None:
         import sys

@@ -1,7 +1,7 @@
 """Native core of clusupgrade (csrc/)."""
 
 import queue
-from typing import Final
+from typing import Final, final
 
 STAGE_LOAD: Final[int]
 STAGE_OPEN: Final[int]
@@ -12,6 +12,16 @@ CLUSAPI: Final[str]
 SimulatorSpec = tuple[tuple[int, ...], int, int, int, int, bool]
 """(phases, delay_ns, status, fail_after or -1, open_error, native_thread)"""
 
+@final
+class Job:
+    """One call as its cluster sees it; outlives the Call (Call.job)."""
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+    def answers(self) -> list[bool]: ...
+    @property
+    def finished(self) -> bool: ...
+
+@final
 class Call:
     def __new__(
         cls,
@@ -19,19 +29,17 @@ class Call:
         cluster: str | None = None,
         perform: bool = True,
         simulator: SimulatorSpec | None = None,
-        after: Call | None = None,
+        after: Job | None = None,
         tag: object = ...,
         measure: bool = False,
     ) -> Call: ...
     def run(self) -> tuple[int, int]: ...
     def start(self) -> None: ...
-    def wait(self, timeout: float | None = None) -> bool: ...
     @property
-    def finished(self) -> bool: ...
+    def job(self) -> Job: ...
     @property
     def caller_thread(self) -> int: ...
     def cancel(self) -> None: ...
-    def answers(self) -> list[bool]: ...
     @property
     def cancelled(self) -> bool: ...
     @property

@@ -14,6 +14,7 @@ import inspect
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
@@ -24,11 +25,17 @@ from .stream import _WAKE, CallStream, Target
 
 
 def _relay(
-    items: queue.SimpleQueue[object], loop: asyncio.AbstractEventLoop, deliver: Callable[[object], None]
+    items: queue.SimpleQueue[object],
+    loop: asyncio.AbstractEventLoop,
+    deliver: Callable[[object], None],
+    dropped: weakref.ref[AsyncPhaseStream],
 ) -> None:
-    """On a helper thread: hand every record to the loop, until the last."""
+    """On a helper thread: hand every record to the loop, until the last,
+    or until `dropped` (a weak reference to the stream) arrives."""
     while True:
         item = items.get()
+        if item is dropped:
+            return
         try:
             loop.call_soon_threadsafe(deliver, item)
         except RuntimeError:  # the loop is closed: nobody is listening
@@ -84,9 +91,14 @@ class AsyncPhaseStream(CallStream):
         loop = asyncio.get_running_loop()
         self._records = asyncio.Queue()
         super()._start()
+        # If this stream is dropped before its call ends, the Call's dealloc
+        # answers FALSE and the weak reference's callback, the queue's put()
+        # (C, no Python code), wakes the relay.  The relay holds the
+        # reference, so that it outlives the stream, even in a cycle.
+        dropped = weakref.ref(self, self._items.put)
         relay = threading.Thread(
             target=_relay,
-            args=(self._items, loop, self._records.put_nowait),
+            args=(self._items, loop, self._records.put_nowait, dropped),
             name=f"clusupgrade relay {self._name or 'local cluster'}",
             daemon=True,
         )

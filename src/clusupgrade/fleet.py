@@ -120,17 +120,13 @@ class FleetUpgrade:
     ) -> None:
         self.cancel()
 
-    def __del__(self) -> None:
-        for member in getattr(self, "_running", {}).values():
-            member.call.cancel()
-
     def _fill(self) -> None:
         while self._waiting and len(self._running) < self._max_parallel:
             index = self._waiting.popleft()
             name, simulator = self._targets[index]
             spec = simulator._spec(self._perform) if simulator is not None else None
 
-            def make(after: _clusupgrade.Call | None = None) -> _clusupgrade.Call:
+            def make(after: _clusupgrade.Job | None = None) -> _clusupgrade.Call:
                 return _clusupgrade.Call(self._items, name, self._perform, spec, after, index)  # noqa: B023
 
             started = time.monotonic()

@@ -101,10 +101,11 @@ class Simulator:
         self.os_version = tuple(_validate.integer(v, "os_version parts", 0, 0xFFFF) for v in os_version)
         self.mixed_mode = _validate.flag(mixed_mode, "mixed_mode")
         self._lock = threading.Lock()
-        # Calls started on this simulator, oldest first: the newest finished
-        # one and every one not finished yet.  Each waits natively for the
-        # one before it, so they finish in this order.
-        self._calls: list[_clusupgrade.Call] = []
+        # The jobs of the calls started on this simulator, oldest first: the
+        # newest finished one and every one not finished yet.  Each waits
+        # natively for the one before it, so they finish in this order.
+        # Jobs, not Calls: a caller that drops its Call leaves the call.
+        self._jobs: list[_clusupgrade.Job] = []
         self._forgotten = 0
 
     def __repr__(self) -> str:
@@ -118,16 +119,16 @@ class Simulator:
     def answers(self) -> list[bool]:
         """What the trampoline answered each callback of the last finished call."""
         with self._lock:
-            for call in reversed(self._calls):
-                if call.finished:
-                    return call.answers()
+            for job in reversed(self._jobs):
+                if job.finished:
+                    return job.answers()
         return []
 
     @property
     def runs(self) -> int:
         """How many calls have finished on this simulator."""
         with self._lock:
-            return self._forgotten + sum(1 for call in self._calls if call.finished)
+            return self._forgotten + sum(1 for job in self._jobs if job.finished)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until no call runs on this simulator; False on timeout.
@@ -137,7 +138,7 @@ class Simulator:
         """
         seconds = _validate.timeout(timeout)
         with self._lock:
-            last = self._calls[-1] if self._calls else None
+            last = self._jobs[-1] if self._jobs else None
         if last is None:
             return True
         deadline = None if seconds is None else time.monotonic() + seconds
@@ -181,16 +182,16 @@ class Simulator:
             self.callback_thread == "native",
         )
 
-    def _start(self, make: Callable[[_clusupgrade.Call | None], _clusupgrade.Call]) -> _clusupgrade.Call:
+    def _start(self, make: Callable[[_clusupgrade.Job | None], _clusupgrade.Call]) -> _clusupgrade.Call:
         """Make and start a call that runs after every earlier one."""
         with self._lock:
-            call = make(self._calls[-1] if self._calls else None)
+            call = make(self._jobs[-1] if self._jobs else None)
             call.start()
-            self._calls.append(call)
+            self._jobs.append(call.job)
             finished = 0
-            while finished < len(self._calls) and self._calls[finished].finished:
+            while finished < len(self._jobs) and self._jobs[finished].finished:
                 finished += 1
             if finished > 1:
                 self._forgotten += finished - 1
-                del self._calls[: finished - 1]
+                del self._jobs[: finished - 1]
         return call

@@ -6,6 +6,12 @@ phase.RECORD), and the worker a last one, the tuple (status, stage).
 This iterator turns them into PhaseEvents on the consumer's thread.  The
 consumer never blocks for long in one wait, so Ctrl+C and timeouts take
 effect while the native call is still blocked.
+
+A stream is the only owner of its Call.  Dropping a stream that is still
+running leaves the call through the Call's own dealloc, in C, which answers
+FALSE to every later phase.  There is deliberately no __del__ here: CPython
+raises a pending Ctrl+C in whatever Python code runs next, a finalizer
+included, and a KeyboardInterrupt raised in a finalizer is printed and lost.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ _WAKE: Final = object()
 
 
 def launch(
-    simulator: Simulator | None, make: Callable[[_clusupgrade.Call | None], _clusupgrade.Call]
+    simulator: Simulator | None, make: Callable[[_clusupgrade.Job | None], _clusupgrade.Call]
 ) -> _clusupgrade.Call:
     """Make a call with `make(after)` and start it; a simulator's calls run
     one after another, as on a real cluster."""
@@ -105,16 +111,10 @@ class CallStream:
             self._state = "cancelled"
             self._items.put(_WAKE)
 
-    def __del__(self) -> None:
-        # __init__ may have failed before setting anything.
-        call = getattr(self, "_call", None)
-        if call is not None and getattr(self, "_state", None) == "running":
-            call.cancel()
-
     def _start(self) -> None:
         spec = self._simulator._spec(self._perform) if self._simulator is not None else None
 
-        def make(after: _clusupgrade.Call | None = None) -> _clusupgrade.Call:
+        def make(after: _clusupgrade.Job | None = None) -> _clusupgrade.Call:
             return _clusupgrade.Call(self._items, self._name, self._perform, spec, after)
 
         self._started = time.monotonic()

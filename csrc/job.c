@@ -1,0 +1,166 @@
+/* clusupgrade._clusupgrade.Job: one call as its cluster sees it, apart
+ * from the Call that made it.
+ *
+ * A Call is the caller's end: when the last reference to it goes, its
+ * dealloc answers FALSE to every later phase, so a stream that is dropped
+ * leaves its call without running any Python code (a finalizer written in
+ * Python would swallow a Ctrl+C that lands in it).  A simulated cluster
+ * must still order its calls and report their answers after the caller
+ * has gone; it keeps Jobs, which own a reference to the context and no
+ * Python object. */
+#include <Python.h>
+
+#include "context.h"
+#include "module.h"
+
+typedef struct {
+    PyObject_HEAD
+    cu_context *ctx;
+} JobObject;
+
+cu_context *
+cu_job_context(PyObject *job)
+{
+    return ((JobObject *)job)->ctx;
+}
+
+PyObject *
+cu_job_new(PyTypeObject *type, cu_context *ctx)
+{
+    JobObject *self = (JobObject *)PyType_GenericAlloc(type, 0);
+
+    if (self == NULL) {
+        return NULL;
+    }
+    cu_context_incref(ctx);
+    self->ctx = ctx;
+    return (PyObject *)self;
+}
+
+static void
+job_dealloc(PyObject *op)
+{
+    JobObject *self = (JobObject *)op;
+    PyTypeObject *type = Py_TYPE(op);
+    freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
+
+    cu_context_decref(self->ctx);
+    tp_free(op);
+    Py_DECREF(type);
+}
+
+PyDoc_STRVAR(wait_doc,
+"wait(timeout=None) -> bool\n\n"
+"Wait, without the GIL, until the native call has returned; False when\n"
+"`timeout` seconds passed first.");
+
+static PyObject *
+job_wait(PyObject *op, PyObject *args)
+{
+    JobObject *self = (JobObject *)op;
+    PyObject *timeout = Py_None;
+    int64_t timeout_ns = -1;
+    int done;
+
+    if (!PyArg_ParseTuple(args, "|O:wait", &timeout)) {
+        return NULL;
+    }
+    if (timeout != Py_None) {
+        double seconds = PyFloat_AsDouble(timeout);
+        if (seconds == -1.0 && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (!(seconds >= 0.0)) {
+            PyErr_SetString(PyExc_ValueError,
+                            "timeout must be a non-negative number");
+            return NULL;
+        }
+        /* Beyond about 292 years the nanoseconds overflow: wait forever. */
+        timeout_ns = seconds < 9.0e9 ? (int64_t)(seconds * 1e9) : -1;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    done = cu_event_wait(&self->ctx->done, timeout_ns);
+    Py_END_ALLOW_THREADS
+    return PyBool_FromLong(done);
+}
+
+PyDoc_STRVAR(answers_doc,
+"answers() -> list[bool]\n\n"
+"What the trampoline answered the simulated cluster, in order.  Known\n"
+"once the call has returned.");
+
+static PyObject *
+job_answers(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    JobObject *self = (JobObject *)op;
+    cu_sim_script *sim = self->ctx->sim;
+    PyObject *list;
+    size_t i;
+
+    if (sim == NULL) {
+        PyErr_SetString(PyExc_TypeError, "only a simulated call has answers");
+        return NULL;
+    }
+    /* The native side writes the answers until it finishes; after that
+     * they never change. */
+    if (self->ctx->started && !cu_atomic_load(&self->ctx->finished)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "answers are known once the call has returned");
+        return NULL;
+    }
+    list = PyList_New((Py_ssize_t)sim->n_answers);
+    if (list == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < sim->n_answers; i++) {
+        PyObject *answer = PyBool_FromLong(sim->answers[i]);
+        /* PyList_SetItem steals the reference, also on failure. */
+        if (PyList_SetItem(list, (Py_ssize_t)i, answer) < 0) {
+            Py_DECREF(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static PyObject *
+job_get_finished(PyObject *op, void *Py_UNUSED(closure))
+{
+    JobObject *self = (JobObject *)op;
+
+    return PyBool_FromLong(cu_atomic_load(&self->ctx->finished) != 0);
+}
+
+static PyMethodDef job_methods[] = {
+    {"wait", job_wait, METH_VARARGS, wait_doc},
+    {"answers", job_answers, METH_NOARGS, answers_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef job_getset[] = {
+    {"finished", job_get_finished, NULL,
+     "True once the native call has returned.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(job_doc,
+"One call as its cluster sees it (Call.job): whether it has returned and\n"
+"what it was answered.  It outlives the Call, and keeping it does not keep\n"
+"the Call's listener alive.");
+
+static PyType_Slot job_slots[] = {
+    {Py_tp_dealloc, job_dealloc},
+    {Py_tp_methods, job_methods},
+    {Py_tp_getset, job_getset},
+    {Py_tp_doc, (void *)job_doc},
+    {0, NULL},
+};
+
+/* Made only by Call.job, so that a Job always has a context. */
+PyType_Spec cu_job_spec = {
+    .name = "clusupgrade._clusupgrade.Job",
+    .basicsize = sizeof(JobObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = job_slots,
+};
