@@ -52,6 +52,19 @@ def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def start_python(*args: str, stdin: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    """Start a fresh interpreter that imports the same clusupgrade, with
+    `args` after the interpreter and its output piped as text."""
+    return subprocess.Popen(
+        [sys.executable, *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
+
+
 def run_python(
     code: str, timeout: float = 60.0, env: dict[str, str] | None = None, **kwargs: object
 ) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from .conftest import child_env
+from .conftest import child_env, start_python
 
 
 def cli(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -143,15 +143,7 @@ def test_help_reads_well() -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_exits_130() -> None:
-    env = child_env()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "clusupgrade", "run", "--simulate", "--yes", "--delay", "5"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = start_python("-m", "clusupgrade", "run", "--simulate", "--yes", "--delay", "5")
     assert proc.stdout is not None
     assert "Raising" in proc.stdout.readline()
     assert "step 1 of 5" in proc.stdout.readline()
@@ -168,16 +160,8 @@ def test_ctrl_c_exits_130() -> None:
 def test_confirmation_prompt_on_a_terminal(answer: str, code: int) -> None:
     import pty
 
-    env = child_env()
     leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "clusupgrade", "run", "--simulate", "--delay", "0"],
-        stdin=follower,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = start_python("-m", "clusupgrade", "run", "--simulate", "--delay", "0", stdin=follower)
     os.close(follower)
     os.write(leader, (answer + "\n").encode())
     out, err = proc.communicate(timeout=30)

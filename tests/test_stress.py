@@ -20,7 +20,7 @@ import pytest
 import clusupgrade
 from clusupgrade import Simulator
 
-from .conftest import child_env, run_python
+from .conftest import run_python, start_python
 
 SCALE = float(os.environ.get("CLUSUPGRADE_STRESS_SCALE", "1"))
 
@@ -82,16 +82,8 @@ except KeyboardInterrupt:
 
 def _sigint_once(seed: int) -> tuple[int, str, str]:
     rng = random.Random(seed)
-    env = child_env()
     mode = "native" if seed % 2 else "caller"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SIGINT_CHILD, mode],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = start_python("-c", SIGINT_CHILD, mode)
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
     time.sleep(rng.uniform(0.0, 0.3))
