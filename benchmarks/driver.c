@@ -74,7 +74,7 @@ floor_put(PyObject *put, PyObject *item, int n, int native_thread)
         floor_loop(&args);
         return 0;
     }
-    if (cu_thread_start(&thread, floor_loop, &args) != 0) {
+    if (cu_thread_start(&thread, floor_loop, &args, CU_SMALL_STACK) != 0) {
         return -1;
     }
     cu_thread_join(thread);

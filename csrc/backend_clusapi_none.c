@@ -2,14 +2,17 @@
  * the load step, which the Python layer reports as
  * ClusapiUnavailableError. */
 #include "backend.h"
-#include "cluster_info.h"
 
 static DWORD
-none_load(void)
+none_load(unsigned required, int *missing)
 {
+    (void)required;
+    *missing = -1;
     return CU_ERROR_CALL_NOT_IMPLEMENTED;
 }
 
+/* Never reached: the load step fails first.  Each still behaves as a
+ * server without clusapi would. */
 static DWORD
 none_open(cu_context *ctx, void **cluster)
 {
@@ -30,20 +33,34 @@ none_upgrade(void *cluster, BOOL perform,
 }
 
 static void
+none_cluster_props(void *cluster, uint32_t id, cu_buf *out)
+{
+    (void)cluster;
+    cu_buf_section_absent(out, id, CU_ERROR_CALL_NOT_IMPLEMENTED);
+}
+
+static DWORD
+none_information(void *cluster, cu_buf *out)
+{
+    (void)cluster;
+    cu_buf_section_absent(out, CU_SECTION_INFO, CU_ERROR_CALL_NOT_IMPLEMENTED);
+    return CU_ERROR_CALL_NOT_IMPLEMENTED;
+}
+
+static void
+none_nodes(void *cluster, cu_buf *out)
+{
+    (void)cluster;
+    cu_buf_section_absent(out, CU_SECTION_NODES, CU_ERROR_CALL_NOT_IMPLEMENTED);
+}
+
+static void
 none_close(void *cluster)
 {
     (void)cluster;
 }
 
 const cu_backend cu_clusapi_backend = {
-    none_load, none_open, none_upgrade, none_close,
+    none_load, none_open, none_upgrade, none_cluster_props, none_information,
+    none_nodes, none_close,
 };
-
-DWORD
-cu_clusapi_info(const wchar_t *cluster, cu_cluster_info *out, cu_stage *stage)
-{
-    (void)cluster;
-    (void)out;
-    *stage = CU_STAGE_LOAD;
-    return CU_ERROR_CALL_NOT_IMPLEMENTED;
-}

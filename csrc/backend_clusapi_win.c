@@ -6,7 +6,6 @@
  * (Windows before Server 2016, a client without RSAT-Clustering) gets an
  * error instead of a module that fails to import. */
 #include "backend.h"
-#include "cluster_info.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,62 +35,76 @@ typedef DWORD (WINAPI *information_fn)(HCLUSTER cluster, LPWSTR name,
                                        LPDWORD name_chars,
                                        cu_versioninfo *info);
 
-static struct {
-    SRWLOCK lock;
-    int loaded;
-    open_cluster_fn open_cluster;
-    close_cluster_fn close_cluster;
-    upgrade_fn upgrade;
-    information_fn information;
-} api = {SRWLOCK_INIT, 0, NULL, NULL, NULL, NULL};
-
 /* GetProcAddress returns FARPROC; going through a generic function pointer
  * keeps the cast to the real signature free of warnings. */
 typedef void (*any_fn)(void);
+
+/* Export names, in the order of enum cu_export (backend.h). */
+static const char *const export_names[CU_EXPORT_COUNT] = {
+    "OpenCluster", "CloseCluster", "ClusterUpgradeFunctionalLevel",
+    "GetClusterInformation", "ClusterControl", "ClusterOpenEnum",
+    "ClusterEnum", "ClusterCloseEnum", "OpenClusterNode",
+    "GetClusterNodeState", "ClusterNodeControl", "CloseClusterNode",
+};
+
+static struct {
+    SRWLOCK lock;
+    HMODULE dll;
+    any_fn fn[CU_EXPORT_COUNT];     /* NULL: the DLL lacks it */
+} api = {SRWLOCK_INIT, NULL, {NULL}};
+
+#define API(type, index) ((type)api.fn[index])
 
 static DWORD
 resolve(void)
 {
     HMODULE dll = LoadLibraryExW(L"clusapi.dll", NULL,
                                  LOAD_LIBRARY_SEARCH_SYSTEM32);
+    int i;
+
     if (dll == NULL) {
         return GetLastError();
     }
-    api.open_cluster = (open_cluster_fn)(any_fn)GetProcAddress(dll, "OpenCluster");
-    api.close_cluster = (close_cluster_fn)(any_fn)GetProcAddress(dll, "CloseCluster");
-    api.upgrade = (upgrade_fn)(any_fn)GetProcAddress(
-        dll, "ClusterUpgradeFunctionalLevel");
-    api.information = (information_fn)(any_fn)GetProcAddress(
-        dll, "GetClusterInformation");
-    if (api.open_cluster == NULL || api.close_cluster == NULL
-        || api.upgrade == NULL || api.information == NULL) {
-        FreeLibrary(dll);
-        return CU_ERROR_PROC_NOT_FOUND;
+    /* Each export on its own: a DLL without the upgrade export (before
+     * Server 2016, some RSAT installs) still reads the cluster. */
+    for (i = 0; i < CU_EXPORT_COUNT; i++) {
+        api.fn[i] = (any_fn)GetProcAddress(dll, export_names[i]);
     }
-    /* Keep the DLL for the life of the process: the functions are cached. */
-    api.loaded = 1;
+    /* Kept for the life of the process: the functions are cached. */
+    api.dll = dll;
     return 0;
 }
 
 static DWORD
-clusapi_load(void)
+clusapi_load(unsigned required, int *missing)
 {
     DWORD status = 0;
+    int i;
 
-    /* A failure is not cached: the administrator may install the
+    *missing = -1;
+    /* A failure to load is not cached: the administrator may install the
      * clustering tools while a long-running process keeps going. */
     AcquireSRWLockExclusive(&api.lock);
-    if (!api.loaded) {
+    if (api.dll == NULL) {
         status = resolve();
     }
     ReleaseSRWLockExclusive(&api.lock);
-    return status;
+    if (status != 0) {
+        return status;
+    }
+    for (i = 0; i < CU_EXPORT_COUNT; i++) {
+        if ((required & CU_NEEDS(i)) && api.fn[i] == NULL) {
+            *missing = i;
+            return CU_ERROR_PROC_NOT_FOUND;
+        }
+    }
+    return 0;
 }
 
 static DWORD
 clusapi_open(cu_context *ctx, void **cluster)
 {
-    HCLUSTER handle = api.open_cluster(ctx->cluster);
+    HCLUSTER handle = API(open_cluster_fn, CU_EXPORT_OPEN_CLUSTER)(ctx->cluster);
 
     if (handle == NULL) {
         DWORD err = GetLastError();
@@ -107,81 +120,83 @@ static DWORD
 clusapi_upgrade(void *cluster, BOOL perform,
                 PCLUSTER_UPGRADE_PROGRESS_CALLBACK callback, PVOID arg)
 {
-    return api.upgrade((HCLUSTER)cluster, perform, callback, arg);
+    return API(upgrade_fn, CU_EXPORT_UPGRADE)((HCLUSTER)cluster, perform,
+                                              callback, arg);
 }
 
 static void
 clusapi_close(void *cluster)
 {
-    (void)api.close_cluster((HCLUSTER)cluster);
+    (void)API(close_cluster_fn, CU_EXPORT_CLOSE_CLUSTER)((HCLUSTER)cluster);
 }
 
-const cu_backend cu_clusapi_backend = {
-    clusapi_load, clusapi_open, clusapi_upgrade, clusapi_close,
-};
-
-/* GetClusterInformation into out, growing the name buffer on
- * ERROR_MORE_DATA. */
-static DWORD
-read_information(HCLUSTER cluster, cu_cluster_info *out)
+/* Appends the INFO section's data: the version fields, then the name. */
+static void
+put_information(cu_buf *out, const cu_versioninfo *info, const wchar_t *name)
 {
+    cu_buf_u16(out, info->MajorVersion);
+    cu_buf_u16(out, info->MinorVersion);
+    cu_buf_u16(out, info->BuildNumber);
+    cu_buf_u16(out, 0);
+    cu_buf_u32(out, info->dwClusterHighestVersion);
+    cu_buf_u32(out, info->dwClusterLowestVersion);
+    cu_buf_u32(out, info->dwFlags);
+    cu_buf_append(out, name, wcslen(name) * sizeof(wchar_t));
+}
+
+/* GetClusterInformation, growing the name buffer on ERROR_MORE_DATA, into
+ * the INFO section. */
+static DWORD
+clusapi_information(void *cluster, cu_buf *out)
+{
+    information_fn information = API(information_fn, CU_EXPORT_INFORMATION);
     DWORD chars = 64;
+    DWORD status = ERROR_MORE_DATA;
+    size_t head = cu_buf_section_begin(out, CU_SECTION_INFO, 0);
     int attempt;
 
-    for (attempt = 0; attempt < 4; attempt++) {
+    for (attempt = 0; attempt < 4 && status == ERROR_MORE_DATA; attempt++) {
         cu_versioninfo info;
         DWORD capacity = chars + 1;
         wchar_t *name = calloc(capacity, sizeof(wchar_t));
-        DWORD status;
 
         if (name == NULL) {
-            return CU_ERROR_NOT_ENOUGH_MEMORY;
+            status = CU_ERROR_NOT_ENOUGH_MEMORY;
+            break;
         }
         memset(&info, 0, sizeof(info));
         info.dwVersionInfoSize = sizeof(info);
         chars = capacity;
-        status = api.information(cluster, name, &chars, &info);
-        if (status == ERROR_MORE_DATA) {
-            /* `chars` now holds the length without the NUL. */
-            free(name);
-            continue;
+        /* On ERROR_MORE_DATA `chars` holds the length without the NUL. */
+        status = information((HCLUSTER)cluster, name, &chars, &info);
+        if (status == 0) {
+            name[capacity - 1] = L'\0';
+            put_information(out, &info, name);
         }
-        if (status != 0) {
-            free(name);
-            return status;
-        }
-        name[capacity - 1] = L'\0';
-        out->name = name;
-        out->major = info.MajorVersion;
-        out->minor = info.MinorVersion;
-        out->build = info.BuildNumber;
-        out->highest = info.dwClusterHighestVersion;
-        out->lowest = info.dwClusterLowestVersion;
-        out->flags = info.dwFlags;
-        return 0;
+        free(name);
     }
-    return ERROR_MORE_DATA;
-}
-
-DWORD
-cu_clusapi_info(const wchar_t *cluster, cu_cluster_info *out, cu_stage *stage)
-{
-    HCLUSTER handle;
-    DWORD status;
-
-    *stage = CU_STAGE_LOAD;
-    status = clusapi_load();
-    if (status != 0) {
-        return status;
-    }
-    *stage = CU_STAGE_OPEN;
-    handle = api.open_cluster(cluster);
-    if (handle == NULL) {
-        status = GetLastError();
-        return status != 0 ? status : ERROR_INVALID_HANDLE;
-    }
-    *stage = CU_STAGE_UPGRADE;
-    status = read_information(handle, out);
-    (void)api.close_cluster(handle);
+    /* On failure the section says why, and its data stays empty. */
+    cu_buf_section_status(out, head, status);
+    cu_buf_section_end(out, head);
     return status;
 }
+
+/* Not read yet: absent, as on a server without the control. */
+static void
+clusapi_cluster_props(void *cluster, uint32_t id, cu_buf *out)
+{
+    (void)cluster;
+    cu_buf_section_absent(out, id, CU_ERROR_CALL_NOT_IMPLEMENTED);
+}
+
+static void
+clusapi_nodes(void *cluster, cu_buf *out)
+{
+    (void)cluster;
+    cu_buf_section_absent(out, CU_SECTION_NODES, CU_ERROR_CALL_NOT_IMPLEMENTED);
+}
+
+const cu_backend cu_clusapi_backend = {
+    clusapi_load, clusapi_open, clusapi_upgrade, clusapi_cluster_props,
+    clusapi_information, clusapi_nodes, clusapi_close,
+};

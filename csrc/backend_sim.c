@@ -58,8 +58,10 @@ play_on_thread(void *raw)
 }
 
 static DWORD
-sim_load(void)
+sim_load(unsigned required, int *missing)
 {
+    (void)required;
+    *missing = -1;
     return 0;
 }
 
@@ -88,7 +90,7 @@ sim_upgrade(void *cluster, BOOL perform,
     if (!script->native_thread) {
         return play(script, callback, arg);
     }
-    err = cu_thread_start(&thread, play_on_thread, &run);
+    err = cu_thread_start(&thread, play_on_thread, &run, CU_SMALL_STACK);
     if (err != 0) {
         return err;
     }
@@ -98,6 +100,30 @@ sim_upgrade(void *cluster, BOOL perform,
     return run.status;
 }
 
+/* The simulated cluster does not describe itself yet: its sections are
+ * absent, as on a server that does not support the control. */
+static void
+sim_cluster_props(void *cluster, uint32_t id, cu_buf *out)
+{
+    (void)cluster;
+    cu_buf_section_absent(out, id, CU_ERROR_CALL_NOT_IMPLEMENTED);
+}
+
+static DWORD
+sim_information(void *cluster, cu_buf *out)
+{
+    (void)cluster;
+    cu_buf_section_absent(out, CU_SECTION_INFO, CU_ERROR_CALL_NOT_IMPLEMENTED);
+    return CU_ERROR_CALL_NOT_IMPLEMENTED;
+}
+
+static void
+sim_nodes(void *cluster, cu_buf *out)
+{
+    (void)cluster;
+    cu_buf_section_absent(out, CU_SECTION_NODES, CU_ERROR_CALL_NOT_IMPLEMENTED);
+}
+
 static void
 sim_close(void *cluster)
 {
@@ -105,5 +131,6 @@ sim_close(void *cluster)
 }
 
 const cu_backend cu_simulator_backend = {
-    sim_load, sim_open, sim_upgrade, sim_close,
+    sim_load, sim_open, sim_upgrade, sim_cluster_props, sim_information,
+    sim_nodes, sim_close,
 };

@@ -18,6 +18,7 @@
 #include "context.h"
 #include "module.h"
 #include "guard.h"
+#include "record.h"
 #include "worker.h"
 
 /* Longer than any DNS name (253) or NetBIOS name; anything above is a
@@ -28,7 +29,6 @@ typedef struct {
     PyObject_HEAD
     cu_context *ctx;
     PyObject *sink;
-    PyObject *tag;
 } CallObject;
 
 /* Helpers that convert one Python value and say which argument was wrong.
@@ -49,8 +49,7 @@ to_dword(PyObject *obj, const char *what, DWORD *out)
         value = 0x100000000ULL;
     }
     if (value > 0xFFFFFFFFULL) {
-        PyErr_Format(PyExc_ValueError,
-                     "%s must be a Win32 error code from 0 to 2**32-1", what);
+        PyErr_Format(PyExc_ValueError, "%s must be from 0 to 2**32-1", what);
         return -1;
     }
     *out = (DWORD)value;
@@ -179,23 +178,38 @@ state_of(PyTypeObject *type)
     return module == NULL ? NULL : PyModule_GetState(module);
 }
 
+static int
+to_kind(int kind, cu_kind *out)
+{
+    if (kind != CU_KIND_UPGRADE && kind != CU_KIND_QUERY) {
+        PyErr_SetString(PyExc_ValueError,
+                        "kind must be KIND_UPGRADE or KIND_QUERY");
+        return -1;
+    }
+    *out = (cu_kind)kind;
+    return 0;
+}
+
 static PyObject *
 call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"queue", "cluster", "perform", "simulator",
-                             "after", "tag", "measure", NULL};
+                             "after", "tag", "measure", "kind", NULL};
     PyObject *queue, *name = Py_None, *spec = Py_None, *after = Py_None;
-    PyObject *tag = NULL;
+    PyObject *tag_obj = NULL;
     int measure = 0;
     int perform = 1;
+    int kind_arg = CU_KIND_UPGRADE;
+    DWORD tag = 0;
+    cu_kind kind;
     wchar_t *cluster = NULL;
     cu_sim_script *sim = NULL;
     cu_module_state *state;
     CallObject *self;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OpOOOp:Call", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OpOOOpi:Call", kwlist,
                                      &queue, &name, &perform, &spec, &after,
-                                     &tag, &measure)) {
+                                     &tag_obj, &measure, &kind_arg)) {
         return NULL;
     }
     state = state_of(type);
@@ -208,6 +222,10 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     if (after != Py_None && Py_TYPE(after) != state->job_type) {
         PyErr_SetString(PyExc_TypeError, "after must be None or a Job");
+        return NULL;
+    }
+    if ((tag_obj != NULL && to_dword(tag_obj, "tag", &tag) < 0)
+        || to_kind(kind_arg, &kind) < 0) {
         return NULL;
     }
     if (name != Py_None && (cluster = cu_cluster_name(name)) == NULL) {
@@ -240,11 +258,8 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     self->ctx->sink = self->sink;
     self->ctx->measure = measure;
-    if (tag != NULL) {
-        Py_INCREF(tag);
-        self->tag = tag;
-        self->ctx->tag = tag;
-    }
+    self->ctx->tag = tag;
+    self->ctx->kind = kind;
     return (PyObject *)self;
 }
 
@@ -258,10 +273,8 @@ call_clear(PyObject *op)
     if (self->ctx != NULL) {
         cu_atomic_store(&self->ctx->cancelled, 1);
         self->ctx->sink = NULL;
-        self->ctx->tag = NULL;
     }
     Py_CLEAR(self->sink);
-    Py_CLEAR(self->tag);
     return 0;
 }
 
@@ -272,7 +285,6 @@ call_traverse(PyObject *op, visitproc visit, void *arg)
 
     Py_VISIT(Py_TYPE(op));
     Py_VISIT(self->sink);
-    Py_VISIT(self->tag);
     return 0;
 }
 
@@ -317,20 +329,16 @@ begin(CallObject *self)
 }
 
 PyDoc_STRVAR(run_doc,
-"run() -> (status, stage)\n\n"
+"run() -> bytes\n\n"
 "Make the call on this thread and block until the cluster answers,\n"
-"without the GIL.  Every phase is put into the queue as 28 bytes, struct\n"
-"'=iqqQ' (phase, elapsed_ns, wall_ns, thread_id).  `status` is the Win32\n"
-"result; `stage` is STAGE_LOAD when loading clusapi.dll failed, STAGE_OPEN\n"
-"when opening the cluster failed, STAGE_UPGRADE otherwise.");
+"without the GIL.  Every phase is put into the queue as a phase record;\n"
+"returns the end record (see end()).");
 
 static PyObject *
 call_run(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     CallObject *self = (CallObject *)op;
     cu_context *ctx = self->ctx;
-    cu_stage stage = CU_STAGE_LOAD;
-    DWORD status;
 
     if (begin(self) < 0) {
         return NULL;
@@ -339,17 +347,17 @@ call_run(PyObject *op, PyObject *Py_UNUSED(ignored))
      * back (interpreter shutdown), the context stays valid for callbacks. */
     cu_context_incref(ctx);
     Py_BEGIN_ALLOW_THREADS
-    cu_call_native(backend_of(ctx), ctx, &status, &stage);
+    cu_call_native(backend_of(ctx), ctx);
     Py_END_ALLOW_THREADS
     cu_context_decref(ctx);
-    return Py_BuildValue("(ki)", (unsigned long)status, (int)stage);
+    return cu_record_end(ctx);
 }
 
 PyDoc_STRVAR(start_doc,
 "start()\n\n"
 "Make the call on a native thread of its own and return at once.  The\n"
-"phases go into the queue as with run(), followed by one (status, stage)\n"
-"tuple when the call has returned.");
+"phases go into the queue as with run(), followed by the end record when\n"
+"the call has returned.");
 
 static PyObject *
 call_start(PyObject *op, PyObject *Py_UNUSED(ignored))
@@ -362,11 +370,35 @@ call_start(PyObject *op, PyObject *Py_UNUSED(ignored))
     }
     err = cu_worker_start(backend_of(self->ctx), self->ctx);
     if (err != 0) {
-        return PyErr_Format(PyExc_OSError,
-                            "could not start the call's thread (error %lu)",
-                            (unsigned long)err);
+        /* Nothing was sent; the Python layer turns this into the
+         * cluster's ClusterUpgradeError with this code. */
+        PyObject *args = Py_BuildValue("(is)", (int)err,
+                                       "could not start the call's thread");
+        if (args != NULL) {
+            PyErr_SetObject(PyExc_OSError, args);
+            Py_DECREF(args);
+        }
+        return NULL;
     }
     Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(end_doc,
+"end() -> bytes | None\n\n"
+"The end record once the native call has returned, else None: struct\n"
+"'=BIIii' ('E', tag, status, stage, missing export or -1) followed by the\n"
+"payload's sections.  The same record the worker puts into the queue, for\n"
+"a consumer whose record could not be delivered.");
+
+static PyObject *
+call_end(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    CallObject *self = (CallObject *)op;
+
+    if (!cu_atomic_load(&self->ctx->finished)) {
+        Py_RETURN_NONE;
+    }
+    return cu_record_end(self->ctx);
 }
 
 PyDoc_STRVAR(cancel_doc,
@@ -406,9 +438,8 @@ call_get_caller_thread(PyObject *op, void *Py_UNUSED(closure))
 {
     CallObject *self = (CallObject *)op;
 
-    /* Written before the first callback; readers have seen one, through
-     * the queue and the GIL, or get 0. */
-    return PyLong_FromUnsignedLongLong(self->ctx->caller_thread);
+    return PyLong_FromUnsignedLongLong(
+        (unsigned long)cu_atomic_load(&self->ctx->caller_thread));
 }
 
 static PyObject *
@@ -431,6 +462,7 @@ static PyMethodDef call_methods[] = {
     {"run", call_run, METH_NOARGS, run_doc},
     {"start", call_start, METH_NOARGS, start_doc},
     {"cancel", call_cancel, METH_NOARGS, cancel_doc},
+    {"end", call_end, METH_NOARGS, end_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -449,14 +481,17 @@ static PyGetSetDef call_getset[] = {
 };
 
 PyDoc_STRVAR(call_doc,
-"Call(queue, cluster=None, perform=True, simulator=None, after=None)\n\n"
-"One ClusterUpgradeFunctionalLevel call.  `queue` is a queue.SimpleQueue\n"
-"that receives every phase; `cluster` is None for the local cluster or its\n"
+"Call(queue, cluster=None, perform=True, simulator=None, after=None,\n"
+"     tag=0, measure=False, kind=KIND_UPGRADE)\n\n"
+"One call: ClusterUpgradeFunctionalLevel (KIND_UPGRADE, with the cluster's\n"
+"properties read before and after) or a read of the cluster and its nodes\n"
+"(KIND_QUERY).  `queue` is a queue.SimpleQueue that receives every record\n"
+"(bytes: see record.h); `cluster` is None for the local cluster or its\n"
 "name; `simulator` is None for clusapi.dll or the script\n"
 "(phases, delay_ns, status, fail_after, open_error, native_thread);\n"
-"`after` is a Job that must return before this one begins; `tag`, when\n"
-"given, is put in front of every record, so that calls can share a queue;\n"
-"`measure` adds up how long callbacks hold the GIL (gil_held_ns).");
+"`after` is a Job that must return before this one begins; `tag` (a u32)\n"
+"is carried by every record, so that calls can share a queue; `measure`\n"
+"adds up how long callbacks hold the GIL (gil_held_ns).");
 
 static PyType_Slot call_slots[] = {
     {Py_tp_new, call_new},

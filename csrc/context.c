@@ -24,6 +24,8 @@ cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim,
     ctx->cluster = cluster;
     ctx->perform = perform;
     ctx->sim = sim;
+    ctx->missing = -1;
+    cu_buf_init(&ctx->payload);
     return ctx;
 }
 
@@ -44,6 +46,7 @@ cu_context_decref(cu_context *ctx)
     }
     free(ctx->cluster);
     cu_sim_script_free(ctx->sim);
+    cu_buf_free(&ctx->payload);
     cu_event_destroy(&ctx->done);
     free(ctx);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <wchar.h>
 
+#include "buf.h"
 #include "platform.h"
 
 /* A scripted cluster (backend_sim.c). */
@@ -30,6 +31,12 @@ typedef struct cu_sim_script {
 
 typedef struct cu_context cu_context;
 
+/* What a call does: raise (or check) the level, or read the cluster. */
+typedef enum cu_kind {
+    CU_KIND_UPGRADE = 0,
+    CU_KIND_QUERY = 1,
+} cu_kind;
+
 struct cu_context {
     cu_atomic refs;
     cu_atomic cancelled;    /* later callbacks are answered FALSE */
@@ -39,15 +46,23 @@ struct cu_context {
                                must return first, or NULL */
     int64_t t0_ns;          /* cu_monotonic_ns() when the call was made */
     PyObject *sink;         /* borrowed; GIL only; NULL once detached */
-    PyObject *tag;          /* borrowed, like sink; NULL: records untagged */
+    uint32_t tag;           /* put in every record: a fleet's member index */
     int started;            /* GIL only: run() or start() was called */
     int lost;               /* GIL only: a phase could not be forwarded */
-    uint64_t caller_thread; /* native id of the thread that made the call */
+    cu_atomic caller_thread; /* native id of the thread that made the call;
+                               written by the worker, read by Python */
     int measure;            /* add up the time callbacks hold the GIL */
     int64_t gil_held_ns;    /* GIL only */
     wchar_t *cluster;       /* NULL: the local cluster */
     BOOL perform;
+    cu_kind kind;
     cu_sim_script *sim;     /* NULL: the real clusapi.dll */
+    /* The outcome: written by the native side before `finished` is set,
+     * read by anyone after they have seen it set. */
+    DWORD status;
+    int stage;              /* a cu_stage */
+    int missing;            /* the absent export for a failed load, or -1 */
+    cu_buf payload;         /* the sections the call read (buf.h) */
 };
 
 /* A context with one reference, or NULL when memory is short.  Takes

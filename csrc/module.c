@@ -40,11 +40,6 @@ PyDoc_STRVAR(format_message_doc,
 "The system's text for a Win32 error code (FormatMessageW), or None where\n"
 "the system has none, or the platform is not Windows.");
 
-PyDoc_STRVAR(cluster_info_doc,
-"cluster_info(cluster) -> (status, stage, info | None)\n\n"
-"GetClusterInformation for `cluster` (None: the local cluster), without\n"
-"the GIL.  info is (name, major, minor, build, highest, lowest, flags).");
-
 PyDoc_STRVAR(stdin_is_terminal_doc,
 "stdin_is_terminal() -> bool\n\n"
 "True when standard input is a terminal a person types into (on Windows,\n"
@@ -52,7 +47,6 @@ PyDoc_STRVAR(stdin_is_terminal_doc,
 
 static PyMethodDef module_methods[] = {
     {"stdin_is_terminal", cu_stdin_is_terminal, METH_NOARGS, stdin_is_terminal_doc},
-    {"cluster_info", cu_cluster_info_py, METH_O, cluster_info_doc},
     {"_shutdown", module_shutdown, METH_NOARGS, shutdown_doc},
     {"closed", module_closed, METH_NOARGS, closed_doc},
     {"format_message", cu_format_message, METH_O, format_message_doc},
@@ -136,6 +130,8 @@ module_exec(PyObject *module)
     if (PyModule_AddIntConstant(module, "STAGE_LOAD", CU_STAGE_LOAD) < 0
         || PyModule_AddIntConstant(module, "STAGE_OPEN", CU_STAGE_OPEN) < 0
         || PyModule_AddIntConstant(module, "STAGE_UPGRADE", CU_STAGE_UPGRADE) < 0
+        || PyModule_AddIntConstant(module, "KIND_UPGRADE", CU_KIND_UPGRADE) < 0
+        || PyModule_AddIntConstant(module, "KIND_QUERY", CU_KIND_QUERY) < 0
 #ifdef _WIN32
         || PyModule_AddStringConstant(module, "CLUSAPI", "clusapi.dll") < 0
 #else

@@ -29,9 +29,6 @@ PyObject *cu_job_new(PyTypeObject *type, cu_context *ctx);
 /* The context of a Job (borrowed). */
 cu_context *cu_job_context(PyObject *job);
 
-/* cluster_info.c */
-PyObject *cu_cluster_info_py(PyObject *module, PyObject *arg);
-
 /* console.c */
 PyObject *cu_stdin_is_terminal(PyObject *module, PyObject *ignored);
 

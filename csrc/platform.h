@@ -7,6 +7,7 @@
 #ifndef CLUSUPGRADE_PLATFORM_H
 #define CLUSUPGRADE_PLATFORM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef _WIN32
@@ -38,8 +39,7 @@ uint64_t cu_thread_id(void);
 
 void cu_sleep_ns(int64_t ns);
 
-/* A joinable native thread.  It is created with a small stack because the
- * simulator may run hundreds of them at once and they only call back. */
+/* A joinable native thread. */
 #ifdef _WIN32
 typedef HANDLE cu_thread;
 #else
@@ -47,9 +47,18 @@ typedef HANDLE cu_thread;
 typedef pthread_t cu_thread;
 #endif
 
-/* Returns 0, or an error code (errno or GetLastError) when no thread could
- * be made. */
-DWORD cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg);
+/* The stack for threads that only call back (the simulator's, and the
+ * worker of a simulated call): a fleet may run thousands at once.  The
+ * callback chain, Python's put() included, needs a fraction of it. */
+#define CU_SMALL_STACK ((size_t)256 * 1024)
+
+/* Starts `fn(arg)` on a new thread with `stack_bytes` of stack (0: the
+ * platform's default, for threads that call into system DLLs such as
+ * clusapi's RPC and authentication).  Returns 0, or a Win32 error code
+ * (on POSIX too: errno values are not Win32 codes) when no thread could be
+ * made. */
+DWORD cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg,
+                      size_t stack_bytes);
 void cu_thread_join(cu_thread thread);
 /* The thread runs on and cleans up after itself; no join. */
 void cu_thread_detach(cu_thread thread);
@@ -69,7 +78,7 @@ typedef struct cu_event {
 } cu_event;
 #endif
 
-/* 0 or an error code. */
+/* 0 or a Win32 error code. */
 DWORD cu_event_init(cu_event *event);
 void cu_event_destroy(cu_event *event);
 void cu_event_set(cu_event *event);

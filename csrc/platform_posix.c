@@ -67,6 +67,27 @@ cu_sleep_ns(int64_t ns)
     }
 }
 
+/* The Win32 code closest to a pthread error, so that the Python layer,
+ * which reads every status as a Win32 code, says the right thing: errno 11
+ * (EAGAIN) would otherwise read as ERROR_BAD_FORMAT. */
+static DWORD
+win32_code(int err)
+{
+    switch (err) {
+    case 0:
+        return 0;
+    case EAGAIN:
+    case ENOMEM:
+        return 8;           /* ERROR_NOT_ENOUGH_MEMORY */
+    case EINVAL:
+        return 87;          /* ERROR_INVALID_PARAMETER */
+    case EPERM:
+        return 5;           /* ERROR_ACCESS_DENIED */
+    default:
+        return 31;          /* ERROR_GEN_FAILURE */
+    }
+}
+
 struct start_block {
     void (*fn)(void *);
     void *arg;
@@ -102,7 +123,8 @@ block_async_signals(sigset_t *old)
 }
 
 DWORD
-cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg)
+cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg,
+                size_t stack_bytes)
 {
     pthread_attr_t attr;
     struct start_block *block = malloc(sizeof(*block));
@@ -110,25 +132,25 @@ cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg)
     int err;
 
     if (block == NULL) {
-        return ENOMEM;
+        return win32_code(ENOMEM);
     }
     block->fn = fn;
     block->arg = arg;
     err = pthread_attr_init(&attr);
     if (err != 0) {
         free(block);
-        return (DWORD)err;
+        return win32_code(err);
     }
-    /* 256 KiB holds the callback chain, Python's included, with room to
-     * spare, and keeps hundreds of simulated clusters cheap. */
-    (void)pthread_attr_setstacksize(&attr, 256 * 1024);
+    if (stack_bytes != 0) {
+        (void)pthread_attr_setstacksize(&attr, stack_bytes);
+    }
     block_async_signals(&old_mask);
     err = pthread_create(thread, &attr, thread_main, block);
     (void)pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     pthread_attr_destroy(&attr);
     if (err != 0) {
         free(block);
-        return (DWORD)err;
+        return win32_code(err);
     }
     return 0;
 }
@@ -154,7 +176,7 @@ cu_event_init(cu_event *event)
     event->set = 0;
     err = pthread_mutex_init(&event->lock, NULL);
     if (err != 0) {
-        return (DWORD)err;
+        return win32_code(err);
     }
     /* Timed waits measure against the monotonic clock, so a change of the
      * wall clock cannot stretch or cut them. */
@@ -168,7 +190,7 @@ cu_event_init(cu_event *event)
     }
     if (err != 0) {
         pthread_mutex_destroy(&event->lock);
-        return (DWORD)err;
+        return win32_code(err);
     }
     return 0;
 }

@@ -72,7 +72,8 @@ thread_main(void *raw)
 }
 
 DWORD
-cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg)
+cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg,
+                size_t stack_bytes)
 {
     struct start_block *block = malloc(sizeof(*block));
     uintptr_t handle;
@@ -83,9 +84,11 @@ cu_thread_start(cu_thread *thread, void (*fn)(void *), void *arg)
     block->fn = fn;
     block->arg = arg;
     /* _beginthreadex, not CreateThread, so the C runtime is set up for the
-     * thread; the stack size is a reservation, as on POSIX. */
-    handle = _beginthreadex(NULL, 256 * 1024, thread_main, block,
-                            STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+     * thread; the stack size is a reservation, as on POSIX, and 0 takes
+     * the executable's default (1 MiB for python.exe). */
+    handle = _beginthreadex(NULL, (unsigned)stack_bytes, thread_main, block,
+                            stack_bytes ? STACK_SIZE_PARAM_IS_A_RESERVATION : 0,
+                            NULL);
     if (handle == 0) {
         DWORD err = GetLastError();
         free(block);

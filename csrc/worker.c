@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "guard.h"
+#include "record.h"
 #include "trampoline.h"
 #include "worker.h"
 
@@ -19,36 +20,47 @@ typedef struct worker_args {
 } worker_args;
 
 void
-cu_call_native(const cu_backend *backend, cu_context *ctx, DWORD *status,
-               cu_stage *stage)
+cu_call_native(const cu_backend *backend, cu_context *ctx)
 {
+    cu_stage stage = CU_STAGE_LOAD;
+    int missing = -1;
+
     /* A simulated cluster runs one upgrade at a time, as a real one does. */
     if (ctx->after != NULL) {
         (void)cu_event_wait(&ctx->after->done, -1);
     }
-    ctx->caller_thread = cu_thread_id();
-    *status = cu_backend_run(backend, ctx, cu_trampoline, stage);
+    cu_atomic_store(&ctx->caller_thread, (long)cu_thread_id());
+    ctx->status = cu_backend_run(backend, ctx, cu_trampoline, &stage,
+                                 &missing);
+    ctx->stage = (int)stage;
+    ctx->missing = missing;
+    if (ctx->payload.failed) {
+        /* A truncated payload would read as "the cluster reported
+         * nothing"; say what happened instead. */
+        cu_buf_free(&ctx->payload);
+        ctx->status = CU_ERROR_NOT_ENOUGH_MEMORY;
+    }
+    /* Publishes the outcome: readers see it once they see `finished`. */
     cu_context_finish(ctx);
 }
 
-/* With the GIL held: puts (status, stage) into the sink, if there is still
- * one. */
+/* With the GIL held: puts the end record into the sink, if there is still
+ * one.  A failure here is not fatal: the consumer, finding the call
+ * finished and nothing more in its queue, reads the same record from the
+ * Call (Call.end()), so it never waits for ever. */
 static void
-deliver(cu_context *ctx, DWORD status, cu_stage stage)
+deliver(cu_context *ctx)
 {
-    PyObject *item, *result;
+    PyObject *record, *result;
 
     if (ctx->sink == NULL) {
         return;
     }
-    item = ctx->tag != NULL
-        ? Py_BuildValue("(Oki)", ctx->tag, (unsigned long)status, (int)stage)
-        : Py_BuildValue("(ki)", (unsigned long)status, (int)stage);
-    result = item ? PyObject_CallFunctionObjArgs(ctx->sink, item, NULL) : NULL;
-    Py_XDECREF(item);
+    record = cu_record_end(ctx);
+    result = record ? PyObject_CallFunctionObjArgs(ctx->sink, record, NULL)
+                    : NULL;
+    Py_XDECREF(record);
     Py_XDECREF(result);
-    /* Out of memory with nobody to tell on this thread: the consumer still
-     * stops, through its cancel or timeout. */
     PyErr_Clear();
 }
 
@@ -58,13 +70,13 @@ worker_main(void *raw)
     worker_args args = *(worker_args *)raw;
     PyGILState_STATE gil;
     PyThreadState *saved;
-    cu_stage stage = CU_STAGE_LOAD;
-    DWORD status = CU_ERROR_CANCELLED;
 
     free(raw);
     if (!cu_guard_enter()) {
         /* The interpreter is exiting: no upgrade starts that nobody can
          * watch. */
+        args.ctx->status = CU_ERROR_CANCELLED;
+        args.ctx->stage = CU_STAGE_OPEN;
         cu_context_finish(args.ctx);
         cu_context_decref(args.ctx);
         return;
@@ -77,13 +89,13 @@ worker_main(void *raw)
     saved = PyEval_SaveThread();
     cu_guard_leave();
 
-    cu_call_native(args.backend, args.ctx, &status, &stage);
+    cu_call_native(args.backend, args.ctx);
 
     /* Once the guard has closed, the thread state belongs to the
      * finalizing interpreter and is never touched again. */
     if (cu_guard_enter()) {
         PyEval_RestoreThread(saved);
-        deliver(args.ctx, status, stage);
+        deliver(args.ctx);
         PyGILState_Release(gil);
         cu_guard_leave();
     }
@@ -94,6 +106,10 @@ DWORD
 cu_worker_start(const cu_backend *backend, cu_context *ctx)
 {
     worker_args *args = malloc(sizeof(*args));
+    /* The real call runs clusapi's RPC and authentication on this thread:
+     * it gets the platform's default stack.  A simulated one only calls
+     * back, and a fleet may run thousands. */
+    size_t stack = backend == &cu_simulator_backend ? CU_SMALL_STACK : 0;
     cu_thread thread;
     DWORD err;
 
@@ -103,7 +119,7 @@ cu_worker_start(const cu_backend *backend, cu_context *ctx)
     args->backend = backend;
     args->ctx = ctx;
     cu_context_incref(ctx);
-    err = cu_thread_start(&thread, worker_main, args);
+    err = cu_thread_start(&thread, worker_main, args, stack);
     if (err != 0) {
         cu_context_decref(ctx);
         free(args);

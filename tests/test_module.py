@@ -10,7 +10,7 @@ import sys
 
 import clusupgrade
 from clusupgrade import _clusupgrade
-from clusupgrade.phase import RECORD
+from clusupgrade.phase import END_HEADER, PHASE_RECORD
 
 SCRIPT = ((1, 2, 3), 0, 0, -1, 0, True)
 
@@ -24,8 +24,8 @@ def test_second_module_instance_has_its_own_state() -> None:
     assert other.Call is not _clusupgrade.Call
     items: queue.SimpleQueue[object] = queue.SimpleQueue()
     call = other.Call(items, None, True, SCRIPT)
-    assert call.run() == (0, other.STAGE_UPGRADE)
-    assert [RECORD.unpack(items.get_nowait())[0] for _ in range(3)] == [1, 2, 3]
+    assert END_HEADER.unpack_from(call.run())[2:4] == (0, other.STAGE_UPGRADE)
+    assert [PHASE_RECORD.unpack(items.get_nowait())[2] for _ in range(3)] == [1, 2, 3]
 
 
 def test_call_outlives_its_module() -> None:
@@ -38,7 +38,7 @@ def test_call_outlives_its_module() -> None:
     del module, spec
     gc.collect()
     # The type keeps its module, and so its state, alive for the Call.
-    assert call.run() == (0, 2)
+    assert END_HEADER.unpack_from(call.run())[2:4] == (0, 2)
     assert call.job.answers() == [True, True, True]
 
 

@@ -8,6 +8,7 @@ import pytest
 
 import clusupgrade
 from clusupgrade import Simulator, _clusupgrade
+from clusupgrade.phase import END_HEADER, PHASE_RECORD
 
 
 @pytest.mark.parametrize(
@@ -152,11 +153,13 @@ class TestNativeCall:
     def test_runs_once(self) -> None:
         items: queue.SimpleQueue[object] = queue.SimpleQueue()
         call = _clusupgrade.Call(items, None, True, ((1, 2), 0, 0, -1, 0, False))
-        assert call.run() == (0, _clusupgrade.STAGE_UPGRADE)
+        end = call.run()
+        assert END_HEADER.unpack_from(end) == (ord("E"), 0, 0, _clusupgrade.STAGE_UPGRADE, -1)
+        assert call.end() == end
         assert call.job.answers() == [True, True]
         record = items.get_nowait()
-        assert isinstance(record, bytes) and len(record) == 28
-        assert clusupgrade.phase.RECORD.unpack(record)[0] == 1
+        assert isinstance(record, bytes) and len(record) == PHASE_RECORD.size == 33
+        assert PHASE_RECORD.unpack(record)[:3] == (ord("P"), 0, 1)
         with pytest.raises(RuntimeError, match="only once"):
             call.run()
 
@@ -165,18 +168,21 @@ class TestNativeCall:
         call = _clusupgrade.Call(items, None, True, ((1, 2), 0, 0, -1, 0, True))
         call.cancel()
         assert call.cancelled
-        assert call.run() == (1223, _clusupgrade.STAGE_UPGRADE)
+        assert END_HEADER.unpack_from(call.run())[2:4] == (1223, _clusupgrade.STAGE_UPGRADE)
         assert call.job.answers() == [False]
         assert items.empty()
 
     def test_start_delivers_outcome_last(self) -> None:
         items: queue.SimpleQueue[object] = queue.SimpleQueue()
-        call = _clusupgrade.Call(items, None, True, ((7, 8), 0, 5973, -1, 0, True))
-        assert not call.job.finished and call.caller_thread == 0
+        call = _clusupgrade.Call(items, None, True, ((7, 8), 0, 5973, -1, 0, True), tag=2**32 - 1)
+        assert not call.job.finished and call.caller_thread == 0 and call.end() is None
         call.start()
         assert call.job.wait(10) is True
         assert call.job.finished
-        assert [items.get(timeout=10) for _ in range(3)][2] == (5973, _clusupgrade.STAGE_UPGRADE)
+        records = [items.get(timeout=10) for _ in range(3)]
+        assert [PHASE_RECORD.unpack(r)[:3] for r in records[:2]] == [(ord("P"), 2**32 - 1, 7), (ord("P"), 2**32 - 1, 8)]
+        assert END_HEADER.unpack_from(records[2])[:4] == (ord("E"), 2**32 - 1, 5973, _clusupgrade.STAGE_UPGRADE)
+        assert records[2] == call.end()
         with pytest.raises(RuntimeError, match="only once"):
             call.start()
         with pytest.raises(RuntimeError, match="only once"):
@@ -215,6 +221,14 @@ class TestNativeCall:
         )
         measured.run()
         assert measured.gil_held_ns > 0
+
+    @pytest.mark.parametrize(("field", "value", "error"), [
+        ("tag", -1, ValueError), ("tag", 2**32, ValueError), ("tag", "1", TypeError),
+        ("kind", 2, ValueError), ("kind", "query", TypeError),
+    ])
+    def test_tag_and_kind(self, field: str, value: object, error: type[Exception]) -> None:
+        with pytest.raises(error):
+            _clusupgrade.Call(queue.SimpleQueue(), **{field: value})
 
     def test_answers_only_for_simulated_calls(self) -> None:
         with pytest.raises(TypeError, match="only a simulated call"):

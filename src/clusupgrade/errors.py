@@ -78,14 +78,35 @@ def _rebuild(
     return cls(winerror, message, cluster=cluster, events=events)
 
 
-def unavailable(code: int, *, cluster: str | None, on_windows: bool) -> ClusapiUnavailableError:
-    """The error for a failed load of clusapi.dll."""
+EXPORTS = (
+    "OpenCluster",
+    "CloseCluster",
+    "ClusterUpgradeFunctionalLevel",
+    "GetClusterInformation",
+    "ClusterControl",
+    "ClusterOpenEnum",
+    "ClusterEnum",
+    "ClusterCloseEnum",
+    "OpenClusterNode",
+    "GetClusterNodeState",
+    "ClusterNodeControl",
+    "CloseClusterNode",
+)
+"""The clusapi.dll exports, in the order of csrc/backend.h's enum cu_export."""
+
+
+def unavailable(
+    code: int, *, cluster: str | None, on_windows: bool, missing: int = -1
+) -> ClusapiUnavailableError:
+    """The error for a failed load of clusapi.dll; `missing` indexes
+    EXPORTS when an export the call needs is absent."""
     name = _winerror.name_of(code)
     code_text = f"error {code}" + (f" {name}" if name else "")
+    export = EXPORTS[missing] if 0 <= missing < len(EXPORTS) else "ClusterUpgradeFunctionalLevel"
     if not on_windows:
         why = "clusapi.dll exists only on Windows"
     elif code == 127:
-        why = f"clusapi.dll has no ClusterUpgradeFunctionalLevel export ({code_text})"
+        why = f"clusapi.dll has no {export} export ({code_text})"
     elif code == 126:
         why = f"clusapi.dll was not found in system32 ({code_text})"
     else:

@@ -13,7 +13,7 @@ from typing import Final
 from . import _clusupgrade, _validate
 from .errors import ClusterUpgradeError, UpgradeTimeoutError
 from .outcome import conclude, log, log_event, where
-from .phase import PhaseEvent
+from .phase import END_HEADER, PHASE_KIND, PhaseEvent
 from .result import UpgradeResult
 from .simulator import Simulator
 from .stream import POLL_SECONDS, Target, launch, resolve
@@ -92,9 +92,9 @@ class FleetUpgrade:
             self._fill()
             while self._running:
                 item = self._next_item()
-                if item is None:
+                if type(item) is not bytes:
                     continue
-                event = self._take(item)  # type: ignore[arg-type]
+                event = self._take(item)
                 if event is not None:
                     return event
                 self._fill()
@@ -142,8 +142,14 @@ class FleetUpgrade:
         try:
             return self._items.get(timeout=wait)
         except queue.Empty:
-            self._expire()
-            return None
+            pass
+        # A member whose end record could not be delivered has it on its Call.
+        for member in list(self._running.values()):
+            end = member.call.end()
+            if end is not None:
+                self._items.put(end)
+        self._expire()
+        return None
 
     def _expire(self) -> None:
         now = time.monotonic()
@@ -159,22 +165,20 @@ class FleetUpgrade:
                     events=tuple(member.events),
                 )
 
-    def _take(self, item: tuple[object, ...]) -> PhaseEvent | None:
+    def _take(self, item: bytes) -> PhaseEvent | None:
         """Handle one tagged record: an event to yield, or None for an end."""
-        member = self._running.get(int(item[0]))  # type: ignore[call-overload]
+        member = self._running.get(END_HEADER.unpack_from(item)[1])
         if member is None:
-            return None  # a member that already timed out
-        if len(item) == 2:  # (tag, record)
-            event = PhaseEvent.from_record(item[1], len(member.events), member.name)  # type: ignore[arg-type]
+            return None  # a member that already timed out, or a late end record
+        if item[0] == PHASE_KIND:
+            event = PhaseEvent.from_record(item, len(member.events), member.name)
             member.events.append(event)
             log_event(event)
             return event
         del self._running[member.index]
-        status, stage = item[1], item[2]
         try:
             self._outcomes[member.index] = conclude(
-                status,  # type: ignore[arg-type]
-                stage,  # type: ignore[arg-type]
+                item,
                 name=member.name,
                 perform=self._perform,
                 events=tuple(member.events),

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import queue
+import struct
 import sys
+import time
 from dataclasses import dataclass
 
-from . import _clusupgrade
-from .errors import ClusterUpgradeError, unavailable
+from . import _clusupgrade, _validate, sections
+from .errors import ClusterUpgradeError, UpgradeTimeoutError, unavailable
+from .phase import END_HEADER
 from .stream import Target, resolve
+from .waiting import next_record
+
+_INFO = struct.Struct("=HHHxxIII")
 
 CLUSTER_VERSION_FLAG_MIXED_MODE = 0x1
 CLUSTER_VERSION_UNKNOWN = 0xFFFFFFFF
@@ -56,21 +63,49 @@ class ClusterInfo:
         return LEVEL_NAMES.get(level, f"level {level}") if level is not None else "unknown"
 
 
-def cluster_info(cluster: Target = None) -> ClusterInfo:
+def _query(name: str | None, timeout: float | None) -> bytes:
+    """The end record of a query of cluster `name`, made on a native
+    worker; raises on failure or timeout."""
+    items: queue.SimpleQueue[object] = queue.SimpleQueue()
+    call = _clusupgrade.Call(items, name, kind=_clusupgrade.KIND_QUERY)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    call.start()
+    try:
+        while True:
+            item = next_record(items, call, deadline)
+            if item is None:
+                where = f"cluster {name!r}" if name else "the local cluster"
+                raise UpgradeTimeoutError(f"{where} did not answer within {timeout:g} s", cluster=name)
+            if type(item) is bytes:
+                end = item
+                break
+    except BaseException:
+        call.cancel()
+        raise
+    _, _, status, stage, missing = END_HEADER.unpack_from(end)
+    if stage == _clusupgrade.STAGE_LOAD:
+        raise unavailable(status, cluster=name, on_windows=sys.platform == "win32", missing=missing)
+    if status != 0:
+        raise ClusterUpgradeError(status, cluster=name)
+    return end
+
+
+def cluster_info(cluster: Target = None, *, timeout: float | None = None) -> ClusterInfo:
     """Ask `cluster` (None: the local one, a name, or a Simulator) for its
     name and versions.  Raises :class:`ClusterUpgradeError` when it cannot
     be reached, :class:`ClusapiUnavailableError` without clusapi.dll."""
     name, simulator = resolve(cluster)
+    seconds = _validate.timeout(timeout)
     if simulator is not None:
         return simulator.info()
-    status, stage, raw = _clusupgrade.cluster_info(name)
-    if stage == _clusupgrade.STAGE_LOAD:
-        raise unavailable(status, cluster=name, on_windows=sys.platform == "win32")
-    if status != 0 or raw is None:
-        raise ClusterUpgradeError(status, cluster=name)
-    real_name, major, minor, build, highest, lowest, flags = raw
+    end = _query(name, seconds)
+    found = sections.parse(end[END_HEADER.size :])
+    info = sections.first(found, sections.INFO)
+    if info is None or info.status != 0 or len(info.data) < _INFO.size:
+        raise ClusterUpgradeError(info.status if info and info.status else 13, cluster=name)
+    major, minor, build, highest, lowest, flags = _INFO.unpack_from(info.data)
     return ClusterInfo(
-        name=real_name,
+        name=info.data[_INFO.size :].decode("utf-16-le", "replace"),
         os_version=(major, minor, build),
         highest_version=split_version(highest),
         lowest_version=split_version(lowest),

@@ -8,7 +8,7 @@ import sys
 
 from . import _clusupgrade, _winerror
 from .errors import ClusterUpgradeError, unavailable
-from .phase import PhaseEvent
+from .phase import END_HEADER, PhaseEvent
 from .result import UpgradeResult
 from .simulator import Simulator
 
@@ -27,8 +27,7 @@ def log_event(event: PhaseEvent) -> None:
 
 
 def conclude(
-    status: int,
-    stage: int,
+    end: bytes,
     *,
     name: str | None,
     perform: bool,
@@ -37,13 +36,18 @@ def conclude(
     duration: float,
     simulator: Simulator | None = None,
 ) -> UpgradeResult:
-    """The result of a call that returned `status` at `stage`; raises (and
-    logs) the error when it failed.  A simulated cluster that was upgraded
-    moves up one level."""
-    error = _failure(status, stage, name=name, events=events, lost=lost)
+    """The result of the call whose end record is `end`; raises (and logs)
+    the error when it failed.  A simulated cluster that was upgraded moves up
+    one level."""
+    _, _, status, stage, missing = END_HEADER.unpack_from(end)
+    error = _failure(status, stage, missing, name=name, events=events)
     if error is not None:
         log.error("%s", error)
         raise error
+    if lost:
+        # Out of memory in a callback: the call went on, the consumer missed
+        # some phases.  Reported, never turned into a failure of the call.
+        log.warning("%s: some phases could not be delivered (out of memory)", where(name))
     result = UpgradeResult(cluster=name, performed=perform, events=events, duration=duration, status=status)
     if perform and simulator is not None:
         simulator._upgraded()
@@ -54,19 +58,11 @@ def conclude(
 
 
 def _failure(
-    status: int, stage: int, *, name: str | None, events: tuple[PhaseEvent, ...], lost: bool
+    status: int, stage: int, missing: int, *, name: str | None, events: tuple[PhaseEvent, ...]
 ) -> ClusterUpgradeError | None:
     """The error a call's end stands for, or None when it succeeded."""
     if stage == _clusupgrade.STAGE_LOAD:
-        return unavailable(status, cluster=name, on_windows=sys.platform == "win32")
-    if lost:
-        return ClusterUpgradeError(
-            _winerror.ERROR_CANCELLED,
-            f"{where(name)}: a phase could not be delivered (out of memory), so the "
-            "call was cancelled",
-            cluster=name,
-            events=events,
-        )
+        return unavailable(status, cluster=name, on_windows=sys.platform == "win32", missing=missing)
     if status == _winerror.ERROR_CANCELLED and _clusupgrade.closed():
         return ClusterUpgradeError(
             status,

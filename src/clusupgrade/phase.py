@@ -6,8 +6,16 @@ import enum
 import struct
 from dataclasses import dataclass
 
-RECORD = struct.Struct("=iqqQ")
-"""What the trampoline puts for a phase: phase, elapsed_ns, wall_ns, thread_id."""
+PHASE_RECORD = struct.Struct("=BIiqqQ")
+"""What the trampoline puts for a phase (csrc/record.h): kind b"P", tag,
+phase, elapsed_ns, wall_ns, thread_id."""
+
+END_HEADER = struct.Struct("=BIIii")
+"""The head of what the worker puts when the call has returned: kind b"E",
+tag, status, stage, missing export (or -1); the payload's sections follow."""
+
+PHASE_KIND = ord("P")
+END_KIND = ord("E")
 
 
 class Phase(enum.IntEnum):
@@ -57,8 +65,8 @@ class PhaseEvent:
 
     @classmethod
     def from_record(cls, record: bytes, sequence: int, cluster: str | None) -> PhaseEvent:
-        """The event for one trampoline record (see RECORD)."""
-        phase, elapsed_ns, wall_ns, thread_id = RECORD.unpack(record)
+        """The event for one trampoline record (see PHASE_RECORD)."""
+        _, _, phase, elapsed_ns, wall_ns, thread_id = PHASE_RECORD.unpack(record)
         return cls(
             phase=to_phase(phase),
             sequence=sequence,

@@ -1,11 +1,12 @@
 """The iterator of phase events behind phases() and upgrade().
 
 The native call runs on a native worker thread, without the GIL; its
-trampoline puts one record per phase into a queue.SimpleQueue (28 bytes:
-phase.RECORD), and the worker a last one, the tuple (status, stage).
-This iterator turns them into PhaseEvents on the consumer's thread.  The
-consumer never blocks for long in one wait, so Ctrl+C and timeouts take
-effect while the native call is still blocked.
+trampoline puts one record per phase into a queue.SimpleQueue (bytes:
+phase.PHASE_RECORD), and the worker a last one, the end record
+(phase.END_HEADER and the payload).  This iterator turns them into
+PhaseEvents on the consumer's thread.  The consumer never blocks for long in
+one wait (waiting.py), so Ctrl+C and timeouts take effect while the native
+call is still blocked.
 
 A stream is the only owner of its Call.  Dropping a stream that is still
 running leaves the call through the Call's own dealloc, in C, which answers
@@ -25,12 +26,12 @@ from typing import Final
 from . import _clusupgrade, _validate
 from .errors import UpgradeTimeoutError
 from .outcome import conclude, log, log_event, where
-from .phase import PhaseEvent
+from .phase import PHASE_KIND, PhaseEvent
 from .result import UpgradeResult
 from .simulator import Simulator
+from .waiting import POLL_SECONDS, next_record
 
-POLL_SECONDS: Final = 0.2
-"""Longest single wait: Windows does not interrupt a lock wait on Ctrl+C."""
+__all__ = ["POLL_SECONDS", "CallStream", "PhaseStream", "Target", "launch", "resolve"]
 
 Target = str | Simulator | None
 
@@ -126,13 +127,14 @@ class CallStream:
     def _take(self, item: object) -> PhaseEvent | None:
         """The event for a phase record; None once the call's end is handled
         (which raises when the call failed)."""
-        if type(item) is bytes:
+        if type(item) is not bytes:
+            return None
+        if item[0] == PHASE_KIND:
             event = PhaseEvent.from_record(item, len(self._events), self._name)
             self._events.append(event)
             log_event(event)
             return event
-        if type(item) is tuple:
-            self._finish(item)
+        self._finish(item)
         return None
 
     def _timed_out(self) -> UpgradeTimeoutError:
@@ -145,14 +147,12 @@ class CallStream:
             events=tuple(self._events),
         )
 
-    def _finish(self, outcome: tuple[int, int]) -> None:
-        """Turn the worker's (status, stage) into `result` or an exception."""
+    def _finish(self, end: bytes) -> None:
+        """Turn the worker's end record into `result` or an exception."""
         self._state = "failed"
-        status, stage = outcome
         assert self._call is not None
         self.result = conclude(
-            status,
-            stage,
+            end,
             name=self._name,
             perform=self._perform,
             events=tuple(self._events),
@@ -207,16 +207,10 @@ class PhaseStream(CallStream):
         self.close()
 
     def _next_item(self) -> object:
-        while True:
-            wait = POLL_SECONDS
-            if self._deadline is not None:
-                wait = min(wait, max(0.0, self._deadline - time.monotonic()))
-            try:
-                item = self._items.get(timeout=wait)
-            except queue.Empty:
-                if self._deadline is not None and time.monotonic() >= self._deadline:
-                    raise self._timed_out() from None
-                continue
-            if self._state != "running":
-                return _WAKE
-            return item
+        assert self._call is not None
+        item = next_record(self._items, self._call, self._deadline)
+        if item is None:
+            raise self._timed_out()
+        if self._state != "running":
+            return _WAKE
+        return item

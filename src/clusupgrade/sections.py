@@ -1,0 +1,49 @@
+"""The payload of an end record: the sections the native call read from the
+cluster (csrc/buf.h).  Each is `u32 id, u32 status, u32 length, data,
+padding to 4`; a non-zero status means the data is absent and says why.
+
+The framing is written by clusupgrade's own C code, but what is inside came
+from a server, and the parser trusts neither: a section that does not fit is
+dropped with everything after it, never read past the end.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Final
+
+INFO: Final = 1
+CLUSTER_PROPS: Final = 2
+CLUSTER_PROPS_AFTER: Final = 3
+NODES: Final = 4
+NODE: Final = 5
+
+_HEAD = struct.Struct("=III")
+
+
+@dataclass(frozen=True)
+class Section:
+    id: int
+    status: int
+    """0 when `data` holds what was read; otherwise why nothing was."""
+    data: bytes
+
+
+def parse(payload: bytes) -> tuple[Section, ...]:
+    """Every whole section of `payload`, in order."""
+    found = []
+    offset = 0
+    while offset + _HEAD.size <= len(payload):
+        ident, status, length = _HEAD.unpack_from(payload, offset)
+        start = offset + _HEAD.size
+        if length > len(payload) - start:
+            break
+        found.append(Section(ident, status, bytes(payload[start : start + length])))
+        offset = start + length + (-length % 4)
+    return tuple(found)
+
+
+def first(found: tuple[Section, ...], ident: int) -> Section | None:
+    """The first section with id `ident`, or None."""
+    return next((s for s in found if s.id == ident), None)
