@@ -12,11 +12,12 @@ import clusupgrade
 from clusupgrade import Simulator
 from clusupgrade.cli_codes import EXIT_TABLE
 
-from .test_cli import cli, records
+from .test_cli import LINUX_COVERS, cli, records
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@LINUX_COVERS
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -62,14 +63,21 @@ def test_bad_arguments_are_refused_before_the_prompt(args: tuple[str, ...], word
     assert proc.stdout == ""
 
 
+def test_a_bad_timeout_names_the_option_and_the_subcommand() -> None:
+    proc = cli("run", "--simulate", "--timeout", "0")
+    assert proc.returncode == 2
+    assert "usage: clusupgrade run" in proc.stderr and "argument --timeout: must be more than 0" in proc.stderr
+
+
 def test_cluster_list_file_lines_are_named(tmp_path: Path) -> None:
     names = tmp_path / "clusters.txt"
     names.write_text("hv-a  # production\n\nhv b\n", encoding="utf-8")
     proc = cli("check", "--clusters-from", str(names))
     assert proc.returncode == 2
-    assert f"--clusters-from '{names}', line 3: 'hv b' contains a space" in proc.stderr
+    assert f"--clusters-from {str(names)!r}, line 3: 'hv b' contains a space" in proc.stderr
 
 
+@LINUX_COVERS
 def test_usage_error_is_not_not_confirmed() -> None:
     assert cli("frobnicate").returncode == 2
     assert cli().returncode == 2
@@ -85,6 +93,7 @@ def test_short_yes() -> None:
     assert cli("run", "--simulate", "-y", "--delay", "0").returncode == 0
 
 
+@LINUX_COVERS
 def test_each_subcommand_lists_only_its_options() -> None:
     info = cli("info", "--help").stdout.split("exit codes:")[0]
     for absent in ("--timeout", "--delay", "--fail-code", "--fail-after", "--yes", "--max-parallel"):
@@ -96,6 +105,7 @@ def test_each_subcommand_lists_only_its_options() -> None:
         assert present in run
 
 
+@LINUX_COVERS
 def test_help_has_a_description_and_the_exit_codes() -> None:
     run = cli("run", "--help").stdout
     assert "This cannot be undone" in run
@@ -111,6 +121,7 @@ def test_readme_has_the_exit_code_table() -> None:
         assert f"| {code} | {meaning} |" in readme
 
 
+@LINUX_COVERS
 @pytest.mark.parametrize(
     ("code", "exit_code", "outcome"),
     [(5973, 3, "not-ready"), (5050, 3, "not-ready"), (1722, 4, "unreachable"), (5, 4, "access-denied"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .test_cli import ALL_TRUE, cli, records, summary
+from .test_cli import ALL_TRUE, LINUX_COVERS, cli, records, summary
 
 FAST = ("--simulate", "--delay", "0")
 
@@ -43,6 +43,7 @@ def test_a_fleet_in_json(tmp_path: Path) -> None:
     assert fleet["counts"] == {"succeeded": 1, "failed": 1}
 
 
+@LINUX_COVERS
 def test_clusters_from_a_file_and_from_stdin(tmp_path: Path) -> None:
     listing = tmp_path / "clusters.txt"
     listing.write_text("\ufeff# production\nhv-a\n  hv-b   # the big one\n\n", encoding="utf-8")
@@ -57,6 +58,7 @@ def test_clusters_from_a_file_and_from_stdin(tmp_path: Path) -> None:
     assert "the cluster names were read from stdin, so it cannot confirm; add --yes" in unconfirmed.stderr
 
 
+@LINUX_COVERS
 def test_check_first_raises_none_unless_all_are_ready() -> None:
     proc = cli("run", *FAST, "--yes", "--json", "--check-first", "--cluster", "a", "--cluster", "b",
                "--fail-code", "b=5050", "--fail-after", "b=1")
@@ -68,6 +70,7 @@ def test_check_first_raises_none_unless_all_are_ready() -> None:
     ]
 
 
+@LINUX_COVERS
 def test_check_first_only_ready_raises_the_ready_ones() -> None:
     proc = cli("run", *FAST, "--yes", "--check-first", "--only-ready", "--cluster", "a", "--cluster", "b",
                "--cluster", "c", "--fail-code", "b=5973", "--fail-after", "b=1")
@@ -88,6 +91,7 @@ def test_max_failures_starts_no_more_clusters(tmp_path: Path) -> None:
     assert "cluster 'b': INITIALIZE" not in transcript and "cluster 'c': INITIALIZE" not in transcript
 
 
+@LINUX_COVERS
 def test_max_parallel_one_runs_one_cluster_at_a_time() -> None:
     proc = cli("check", *FAST, "--json", "--max-parallel", "1", "--cluster", "a", "--cluster", "b")
     assert proc.returncode == 0, proc.stderr
@@ -100,6 +104,7 @@ def test_max_parallel_one_runs_one_cluster_at_a_time() -> None:
     assert all(o["timestamp"] >= a_done for o in objects if o["event"] == "phase" and o["cluster"] == "b")
 
 
+@LINUX_COVERS
 def test_the_worst_outcome_sets_the_exit_code() -> None:
     proc = cli("check", *FAST, "--cluster", "a", "--cluster", "b", "--cluster", "c",
                "--fail-code", "a=5973", "--fail-code", "b=1722", "--fail-after", "a=1", "--fail-after", "b=1")

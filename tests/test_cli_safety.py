@@ -22,6 +22,7 @@ from .conftest import child_env
 from .test_cli import ALL_TRUE, CLI, POSIX, cli, read_until, records, shell_cli, start_cli, summary
 
 OUTPUT_FAILED = 6
+DEV_FULL = pytest.mark.skipif(sys.platform == "win32" or not os.path.exists("/dev/full"), reason="needs /dev/full")
 
 
 def _close_after_first_line(*args: str) -> tuple[str, subprocess.Popen[str], str]:
@@ -41,11 +42,11 @@ def _close_after_first_line(*args: str) -> tuple[str, subprocess.Popen[str], str
 
 def test_a_pipe_closed_early_stops_the_output_not_the_call(tmp_path: Path) -> None:
     # The reader goes away after the first phase; the next phase arrives
-    # 0.2 s later and its write fails with EPIPE.  Today's bug: that
+    # 0.3 s later and its write fails with EPIPE.  Today's bug: that
     # BrokenPipeError left the call and the cluster was answered FALSE.
     log = tmp_path / "t.log"
     first, proc, err = _close_after_first_line(
-        "run", "--simulate", "--yes", "--json", "--delay", "0.2", "--log-file", str(log)
+        "run", "--simulate", "--yes", "--json", "--delay", "0.3", "--log-file", str(log)
     )
     assert json.loads(first)["phase"] == 1
     assert proc.returncode == OUTPUT_FAILED, err
@@ -60,7 +61,7 @@ def test_a_pipe_closed_early_stops_the_output_not_the_call(tmp_path: Path) -> No
 def test_a_fleet_whose_pipe_closes_early_runs_every_call_to_its_end(tmp_path: Path) -> None:
     log = tmp_path / "t.log"
     first, proc, err = _close_after_first_line(
-        "run", "--simulate", "--yes", "--json", "--delay", "0.2", "--log-file", str(log),
+        "run", "--simulate", "--yes", "--json", "--delay", "0.3", "--log-file", str(log),
         "--cluster", "a", "--cluster", "b",
     )
     assert json.loads(first)["event"] == "phase"
@@ -71,7 +72,7 @@ def test_a_fleet_whose_pipe_closes_early_runs_every_call_to_its_end(tmp_path: Pa
     assert "Summary:" in err  # the summary went to stderr instead
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@DEV_FULL
 @pytest.mark.parametrize("json_mode", [False, True])
 def test_a_full_disk_stops_the_output_not_the_call(tmp_path: Path, json_mode: bool) -> None:
     log = tmp_path / "t.log"
@@ -82,6 +83,24 @@ def test_a_full_disk_stops_the_output_not_the_call(tmp_path: Path, json_mode: bo
     assert "No space left on device" in proc.stderr
     assert ALL_TRUE in log.read_text()
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
+@DEV_FULL
+def test_a_log_file_on_a_full_disk_stops_the_log_not_the_call() -> None:
+    proc = cli("run", "--simulate", "--yes", "--delay", "0", "--log-file", "/dev/full")
+    assert proc.returncode == OUTPUT_FAILED, proc.stderr
+    assert "step 5 of 5" in proc.stdout and "reported success" in proc.stdout
+    assert "--log-file /dev/full: the log file could not be written" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@POSIX
+def test_stderr_closed_or_full_is_a_failed_output_too() -> None:
+    for redirect in ("2>&-", "2>/dev/full") if os.path.exists("/dev/full") else ("2>&-",):
+        proc = shell_cli(redirect, "run", "--simulate", "--yes", "--delay", "0", "--fail-code", "5977")
+        assert proc.returncode == OUTPUT_FAILED, redirect
+        assert "step 5 of 5" in proc.stdout
+        assert "error 5977 (ERROR_CLUSTER_UPGRADE_INCOMPLETE)" in proc.stdout  # seen somewhere
 
 
 @POSIX

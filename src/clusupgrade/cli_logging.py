@@ -40,11 +40,17 @@ class TranscriptHandler(logging.FileHandler):
         self._console = console
         self.failure: str | None = None
 
-    def handleError(self, record: logging.LogRecord) -> None:
+    def handleError(self, record: logging.LogRecord | None) -> None:
         if self.failure is None:
             self.failure = "the log file could not be written"
             self._console.other_failures.append(f"--log-file {self.baseFilename}: {self.failure}")
             self._console.tell(f"clusupgrade: --log-file {self.baseFilename}: {self.failure}; the call goes on")
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except (OSError, ValueError):  # the last flush
+            self.handleError(None)
 
 
 class Logging:

@@ -103,6 +103,8 @@ class Console:
         self.err = Channel(stderr, "stderr")
         self.subject = "clusupgrade"
         """What the call is about ("cluster 'hv1'"), for log lines."""
+        self.plain_stdout = True
+        """stdout carries text for people (not --json)."""
         self.other_failures: list[str] = []
         """Failures of other outputs: the log file, our own rendering code."""
         self.out.on_failure = self._failed
@@ -121,8 +123,10 @@ class Console:
         self.out.write(text + "\n")
 
     def tell(self, text: str) -> None:
-        """A line for stderr."""
-        self.err.write(text + "\n")
+        """A line for stderr; once stderr has failed, for stdout when it
+        carries text for people (`plain_stdout`), so that it is seen."""
+        if not self.err.write(text + "\n") and self.plain_stdout:
+            self.out.write(text + "\n")
 
     def output_broke(self, what: str, exc: BaseException) -> None:
         """Our own code failed while showing something: a failed output too,

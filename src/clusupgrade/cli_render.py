@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from ._winerror import CODES, ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
 from .cli_codes import Verdict, code_name, error_outcome
-from .errors import ClusterUpgradeError
+from .errors import ClusapiUnavailableError, ClusterUpgradeError
 from .phase import Phase, PhaseEvent
 from .result import UpgradeResult
 
@@ -90,6 +90,18 @@ def result_record(result: UpgradeResult, verdict: Verdict, levels: Levels) -> Re
     }
 
 
+def error_words(err: ClusterUpgradeError) -> str:
+    """The error as the command says it: naming its cluster, with advice for
+    the command line rather than for Python."""
+    text = str(err)
+    if isinstance(err, ClusapiUnavailableError):
+        text = text.replace("pass cluster=clusupgrade.Simulator()", "add --simulate")
+        if "--simulate" not in text:
+            text += " To rehearse without a cluster, add --simulate."
+    subject = where(err.cluster)
+    return text if text.startswith(subject) else f"{subject}: {text}"
+
+
 def error_record(err: ClusterUpgradeError, performed: bool) -> Record:
     return {
         "event": "error",
@@ -98,7 +110,7 @@ def error_record(err: ClusterUpgradeError, performed: bool) -> Record:
         "outcome": error_outcome(err)[0],
         "winerror": err.winerror,
         "name": code_name(err.winerror),
-        "message": str(err),
+        "message": error_words(err),
         "phases": [int(e.phase) for e in err.events],
     }
 

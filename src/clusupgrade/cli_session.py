@@ -15,9 +15,9 @@ from . import _clusupgrade
 from .cli_args import Options
 from .cli_codes import Verdict, error_verdict, interrupted_code
 from .cli_output import Console
-from .cli_render import Record, error_record, json_line, where
+from .cli_render import Record, error_record, error_words, json_line, where
 from .cli_signals import StopSignals, signal_name, signal_of
-from .errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
+from .errors import ClusterUpgradeError, UpgradeTimeoutError
 from .simulator import Simulator
 from .stream import Target
 
@@ -67,6 +67,7 @@ class Session:
 
     def __post_init__(self) -> None:
         self.console.subject = names_text(self.options.names)
+        self.console.plain_stdout = not self.options.json
 
     # Output -----------------------------------------------------------
 
@@ -135,8 +136,7 @@ class Session:
 
         def show() -> None:
             self.emit(error_record(err, performed))
-            hint = " On the command line, add --simulate." if isinstance(err, ClusapiUnavailableError) else ""
-            self.console.tell(f"clusupgrade: {err}{hint}")
+            self.console.tell(f"clusupgrade: {error_words(err)}")
 
         self.observe("an error", show)
         return error_verdict(err)
