@@ -35,7 +35,10 @@ def timeout(value: object) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"timeout must be None or a number of seconds, not {type(value).__name__}")
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:
+        raise ValueError(f"timeout is too large: {value!r} seconds cannot be represented") from None
     if math.isnan(seconds):
         raise ValueError("timeout must not be NaN")
     if seconds < 0:

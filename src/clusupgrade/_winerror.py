@@ -34,6 +34,7 @@ CODES: dict[int, Code] = {
     126: Code("ERROR_MOD_NOT_FOUND", "The specified module could not be found."),
     127: Code("ERROR_PROC_NOT_FOUND", "The specified procedure could not be found."),
     1223: Code("ERROR_CANCELLED", "The operation was canceled by the user."),
+    1460: Code("ERROR_TIMEOUT", "This operation returned because the timeout period expired."),
     1722: Code("RPC_S_SERVER_UNAVAILABLE", "The RPC server is unavailable.",
                "The cluster could not be reached: check its name, the network and that the Cluster service runs."),
     1726: Code("RPC_S_CALL_FAILED", "The remote procedure call failed.",

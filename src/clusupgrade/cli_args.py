@@ -1,0 +1,440 @@
+"""The command line: subcommands, their options, and every check on them.
+
+Every argument is checked here, before the confirmation prompt and before
+anything reaches a cluster.  Messages name the option as the user typed it
+and end with the subcommand's usage line (argparse's ``error()``); a Python
+parameter name never shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+from . import _clusupgrade, _validate
+from .cli_cluster import SCENARIOS, SimSettings, simulated
+from .cli_codes import exit_table_text
+from .fleet import MAX_PARALLEL
+from .phase import Phase
+from .simulator import MAX_DELAY
+from .stream import Target
+
+T = TypeVar("T")
+Scoped = tuple[str | None, T]
+"""A simulation setting for every cluster (None) or for one (its name)."""
+
+MAX_TIMEOUT = 7 * 86400.0
+"""A week: no raise takes longer, and a larger number is a typo."""
+SIMULATED = "simulated"
+"""The name of the simulated cluster when --cluster is not given."""
+DEFAULT_PARALLEL = 8
+
+
+def version_text() -> str:
+    from . import __version__
+
+    return f"clusupgrade {__version__} (cluster backend: {_clusupgrade.CLUSAPI})"
+
+
+# --------------------------------------------------------------------------
+# Values.  Each raises ValueError with words for people; argparse puts
+# "argument --option:" in front.
+
+
+def cluster_name(text: str) -> str:
+    if not text:
+        raise ValueError("a cluster name must not be empty (leave --cluster out for the local cluster)")
+    if text.isspace():
+        raise ValueError(f"{text!r} is only spaces, not a cluster name")
+    if any(c.isspace() for c in text):
+        raise ValueError(f"{text!r} contains a space; a cluster name has none")
+    return _validate.cluster_name(text, "a cluster name")
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not {what}") from None
+    if math.isnan(value):
+        raise ValueError(f"{text!r} is not {what}")
+    return value
+
+
+def timeout(text: str) -> float:
+    seconds = _number(text, "a number of seconds")
+    if seconds <= 0:  # -0.0 too
+        raise ValueError(
+            f"must be more than 0 seconds, got {text!r}: a call abandoned the instant it starts helps "
+            "no one (leave --timeout out for no limit)"
+        )
+    if seconds > MAX_TIMEOUT:
+        raise ValueError(f"must be at most {MAX_TIMEOUT:.0f} seconds (a week), got {text!r}")
+    return seconds
+
+
+def delay(text: str) -> float:
+    seconds = _number(text, "a number of seconds")
+    if not 0 <= seconds <= MAX_DELAY:
+        raise ValueError(f"must be from 0 to {MAX_DELAY:.0f} seconds, got {text!r}")
+    return seconds
+
+
+def _integer(text: str, low: int, high: int, what: str) -> int:
+    try:
+        value = int(text, 16) if text.strip().lower().startswith("0x") else int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not {what}") from None
+    if not low <= value <= high:
+        raise ValueError(f"must be from {low} to {high}, got {text!r}")
+    return value
+
+
+def win32_code(text: str) -> int:
+    return _integer(text, 0, _validate.MAX_DWORD, "a Win32 error code")
+
+
+def phase_count(text: str) -> int:
+    try:
+        return _integer(text, 0, len(Phase), "a number of phases")
+    except ValueError as exc:
+        raise ValueError(f"{exc} (a simulated upgrade reports {len(Phase)} phases)") from None
+
+
+def level(text: str) -> int:
+    return _integer(text, 1, 0xFFFF, "a functional level")
+
+
+def parallel(text: str) -> int:
+    return _integer(text, 1, MAX_PARALLEL, "a number of clusters")
+
+
+def failures(text: str) -> int:
+    return _integer(text, 1, 2**31 - 1, "a number of failures")
+
+
+def scoped(parse: Callable[[str], T]) -> Callable[[str], Scoped[T]]:
+    """VALUE for every cluster, or NAME=VALUE for one."""
+
+    def parse_scoped(text: str) -> Scoped[T]:
+        name, sep, value = text.rpartition("=")
+        if not sep:
+            return None, parse(value)
+        if not name:
+            raise ValueError(f"{text!r} has no cluster name before '='")
+        return cluster_name(name), parse(value)
+
+    return parse_scoped
+
+
+def _argparse_type(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """`parse` with its ValueError turned into argparse's error message."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
+
+
+# --------------------------------------------------------------------------
+# The parser.
+
+FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def _wrap(text: str) -> str:
+    return "\n\n".join(textwrap.fill(" ".join(p.split()), 79) for p in text.strip().split("\n\n"))
+
+
+DESCRIPTION = """
+Check and raise a Windows Server failover cluster's functional level, the last
+step of a Cluster OS Rolling Upgrade, phase by phase. Add --simulate to
+rehearse on a simulated cluster, on any machine.
+"""
+RUN_DESCRIPTION = """
+Raise the functional level of one or more clusters by one level
+(ClusterUpgradeFunctionalLevel), showing every phase as the cluster reports it.
+This cannot be undone: only a restore from backup goes back. Asks for
+confirmation, listing the clusters, unless --yes. With several clusters,
+--check-first checks them all before raising any.
+
+Ctrl+C (or SIGTERM, SIGHUP) stops listening: later phases are answered FALSE,
+but a cluster that has started may still finish the upgrade.
+"""
+CHECK_DESCRIPTION = """
+Ask one or more clusters whether their functional level can be raised
+(ClusterUpgradeFunctionalLevel with perform=FALSE). Changes nothing.
+"""
+INFO_DESCRIPTION = """
+Show what a cluster says about itself: its name, functional level, versions
+and nodes. Changes nothing.
+"""
+
+
+def _add_output(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("output")
+    group.add_argument("--json", action="store_true", help="one JSON object per line on stdout, nothing else")
+    group.add_argument(
+        "-v", "--verbose", action="store_true", help="show the clusupgrade log on stderr (every line names its cluster)"
+    )
+    group.add_argument(
+        "--log-file", metavar="PATH", type=Path, help="append the clusupgrade log to PATH as well (a transcript)"
+    )
+
+
+def _add_clusters(parser: argparse.ArgumentParser, *, several: bool) -> None:
+    group = parser.add_argument_group("clusters")
+    name = _argparse_type(cluster_name)
+    if not several:
+        group.add_argument("--cluster", metavar="NAME", type=name, action="append",
+                           help="the cluster's name (default: the local cluster)")
+        return
+    group.add_argument("--cluster", metavar="NAME", type=name, action="append",
+                       help="a cluster's name; repeat for several (default: the local cluster)")
+    group.add_argument("--clusters-from", metavar="FILE",
+                       help="read cluster names from FILE, one a line ('#' starts a comment); '-' reads stdin")
+    call = parser.add_argument_group("the call")
+    call.add_argument("--timeout", metavar="S", type=_argparse_type(timeout),
+                      help="stop listening to a cluster after S seconds (later phases are answered FALSE)")
+    if parser.prog.endswith(" run"):
+        call.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    fleet = parser.add_argument_group("several clusters")
+    fleet.add_argument("--max-parallel", metavar="N", type=_argparse_type(parallel), default=DEFAULT_PARALLEL,
+                       help=f"at most N calls at once ({DEFAULT_PARALLEL})")
+    fleet.add_argument("--max-failures", metavar="N", type=_argparse_type(failures),
+                       help="start no more clusters once N have failed (clusters then start in "
+                       "groups of --max-parallel, each when the one before has ended)")
+    if parser.prog.endswith(" run"):
+        fleet.add_argument("--check-first", action="store_true",
+                           help="check every cluster first, and raise none unless all are ready")
+        fleet.add_argument("--only-ready", action="store_true",
+                           help="with --check-first: raise the clusters that are ready, skip the others")
+
+
+def _add_simulation(parser: argparse.ArgumentParser, *, call: bool) -> None:
+    group = parser.add_argument_group(
+        "simulation", "VALUE applies to every simulated cluster, NAME=VALUE to one" if call else None
+    )
+    group.add_argument("--simulate", action="store_true",
+                       help=f"use {'simulated clusters' if call else 'a simulated cluster'} instead of clusapi.dll")
+    if SCENARIOS:
+        group.add_argument("--scenario", metavar="[NAME=]SCENARIO", action="append",
+                           type=_argparse_type(scoped(_scenario)),
+                           help=f"a named simulated cluster: {', '.join(SCENARIOS)}")
+    if not call:
+        group.add_argument("--level", type=_argparse_type(level), metavar="N",
+                           help="the simulated cluster's functional level (10)")
+        return
+    group.add_argument("--delay", metavar="[NAME=]S", action="append", type=_argparse_type(scoped(delay)),
+                       help="seconds between simulated phases (0.4)")
+    group.add_argument("--fail-code", metavar="[NAME=]CODE", action="append", type=_argparse_type(scoped(win32_code)),
+                       help="the Win32 code the simulated call ends with (0)")
+    group.add_argument("--fail-after", metavar="[NAME=]K", action="append", type=_argparse_type(scoped(phase_count)),
+                       help="the simulated call fails after K phases")
+
+
+def _scenario(text: str) -> str:
+    if text not in SCENARIOS:
+        raise ValueError(f"{text!r} is not a scenario; choose from {', '.join(SCENARIOS)}")
+    return text
+
+
+def build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The parser, and each subcommand's parser by name."""
+    epilog = exit_table_text()
+    parser = argparse.ArgumentParser(
+        prog="clusupgrade", description=_wrap(DESCRIPTION), epilog=epilog + "\n\nSee 'clusupgrade COMMAND --help'.",
+        formatter_class=FORMATTER, allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=version_text())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
+    subparsers: dict[str, argparse.ArgumentParser] = {}
+    for name, helptext, description in (
+        ("info", "show the cluster's name, versions, functional level and nodes", INFO_DESCRIPTION),
+        ("check", "ask whether the level can be raised (changes nothing)", CHECK_DESCRIPTION),
+        ("run", "raise the functional level (cannot be undone)", RUN_DESCRIPTION),
+    ):
+        subparsers[name] = sub.add_parser(
+            name, help=helptext, description=_wrap(description), epilog=epilog,
+            formatter_class=FORMATTER, allow_abbrev=False,
+        )
+    info, check, run = subparsers["info"], subparsers["check"], subparsers["run"]
+    _add_clusters(info, several=False)
+    for call in (check, run):
+        _add_clusters(call, several=True)
+    for each in (info, check, run):
+        _add_output(each)
+    _add_simulation(info, call=False)
+    for call in (check, run):
+        _add_simulation(call, call=True)
+    return parser, subparsers
+
+
+# --------------------------------------------------------------------------
+# From argparse's namespace to checked options.
+
+
+@dataclass(frozen=True)
+class Options:
+    """A command line, checked."""
+
+    command: str
+    names: tuple[str | None, ...]
+    """The clusters, in order; (None,) for the local cluster."""
+    json: bool = False
+    verbose: bool = False
+    log_file: Path | None = None
+    timeout: float | None = None
+    simulate: bool = False
+    sim: dict[str, SimSettings] = field(default_factory=dict)
+    yes: bool = False
+    check_first: bool = False
+    only_ready: bool = False
+    max_parallel: int = DEFAULT_PARALLEL
+    max_failures: int | None = None
+    names_from_stdin: bool = False
+
+    @property
+    def perform(self) -> bool:
+        return self.command == "run"
+
+    @property
+    def fleet(self) -> bool:
+        """Several clusters, or a run that checks first: the fleet view."""
+        return len(self.names) > 1 or self.check_first
+
+    def target(self, name: str | None) -> Target:
+        if not self.simulate:
+            return name
+        assert name is not None
+        return simulated(name, self.sim.get(name, SimSettings()))
+
+
+class Invalid(Exception):
+    """An argument that argparse's types cannot judge alone."""
+
+
+def _read_names(source: str, stdin: TextIO | None) -> list[str]:
+    if source == "-":
+        if stdin is None:
+            raise Invalid("--clusters-from -: there is no stdin to read names from")
+        text, origin = stdin.read(), "stdin"
+    else:
+        try:
+            text = Path(source).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise Invalid(f"--clusters-from: cannot read {source!r}: {why}") from None
+        origin = repr(source)
+    names = []
+    for number, line in enumerate(text.splitlines(), 1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        try:
+            names.append(cluster_name(entry))
+        except ValueError as exc:
+            raise Invalid(f"--clusters-from {origin}, line {number}: {exc}") from None
+    if not names:
+        raise Invalid(f"--clusters-from {origin}: no cluster names in it")
+    return names
+
+
+def _names(ns: argparse.Namespace, stdin: TextIO | None) -> tuple[str | None, ...]:
+    names: list[str] = list(ns.cluster or [])
+    source = getattr(ns, "clusters_from", None)
+    if source is not None:
+        names += _read_names(source, stdin)
+    if ns.command == "info" and len(names) > 1:
+        raise Invalid("info shows one cluster; --cluster is given more than once")
+    seen: dict[str, str] = {}
+    for name in names:
+        key = name.casefold()
+        if key in seen:
+            raise Invalid(f"cluster {name!r} is listed twice (cluster names are not case-sensitive)")
+        seen[key] = name
+    if names:
+        return tuple(names)
+    return (SIMULATED,) if ns.simulate else (None,)
+
+
+SIM_OPTIONS = (("--delay", "delay", "delay"), ("--fail-code", "fail_code", "status"),
+               ("--fail-after", "fail_after", "fail_after"), ("--scenario", "scenario", "scenario"))
+"""(option, argparse's attribute, SimSettings field) for the scoped settings."""
+
+
+def _sim(ns: argparse.Namespace, names: Sequence[str | None]) -> dict[str, SimSettings]:
+    """Each simulated cluster's settings, from VALUE and NAME=VALUE options."""
+    by_key = {name.casefold(): name for name in names if name is not None}
+    settings: dict[str, dict[str, object]] = {name: {} for name in by_key.values()}
+    level_given = getattr(ns, "level", None)
+    if level_given is not None:
+        if not ns.simulate:
+            raise Invalid("--level applies only with --simulate")
+        for values in settings.values():
+            values["level"] = level_given
+    for option, attribute, key in SIM_OPTIONS:
+        given: list[Scoped[object]] = getattr(ns, attribute, None) or []
+        if given and not ns.simulate:
+            raise Invalid(f"{option} applies only with --simulate")
+        scopes = [None if scope is None else scope.casefold() for scope, _ in given]
+        twice = next((scope for scope in scopes if scopes.count(scope) > 1), False)
+        if twice is not False:
+            raise Invalid(f"{option} is given twice for {'every cluster' if twice is None else repr(twice)}")
+        # VALUE first, so that NAME=VALUE wins whatever the order.
+        for scope, value in sorted(given, key=lambda item: item[0] is not None):
+            targets = list(settings.values())
+            if scope is not None:
+                name = by_key.get(scope.casefold())
+                if name is None:
+                    listed = ", ".join(repr(n) for n in by_key.values())
+                    raise Invalid(f"{option} {scope}=...: {scope!r} is not one of the clusters ({listed})")
+                targets = [settings[name]]
+            for values in targets:
+                values[key] = value
+    return {name: SimSettings(**values) for name, values in settings.items()}  # type: ignore[arg-type]
+
+
+def _options(ns: argparse.Namespace, stdin: TextIO | None) -> Options:
+    names = _names(ns, stdin)
+    run = ns.command == "run"
+    if run and ns.only_ready and not ns.check_first:
+        raise Invalid("--only-ready needs --check-first")
+    return Options(
+        command=ns.command,
+        names=names,
+        json=ns.json,
+        verbose=ns.verbose,
+        log_file=ns.log_file,
+        timeout=getattr(ns, "timeout", None),
+        simulate=ns.simulate,
+        sim=_sim(ns, names),
+        yes=run and ns.yes,
+        check_first=run and ns.check_first,
+        only_ready=run and ns.only_ready,
+        max_parallel=getattr(ns, "max_parallel", DEFAULT_PARALLEL),
+        max_failures=getattr(ns, "max_failures", None),
+        names_from_stdin=getattr(ns, "clusters_from", None) == "-",
+    )
+
+
+def parse(argv: Sequence[str] | None, stdin: TextIO | None) -> tuple[Options, argparse.ArgumentParser]:
+    """Checked options and the subcommand's parser (for its usage line).
+    Raises SystemExit (after argparse's message) on any mistake."""
+    parser, subparsers = build()
+    ns, extra = parser.parse_known_args(argv)
+    command_parser = subparsers[ns.command]
+    try:
+        if extra:  # argparse would report them with the top-level usage line
+            raise Invalid(f"unrecognized arguments: {' '.join(extra)}")
+        return _options(ns, stdin), command_parser
+    except Invalid as exc:
+        command_parser.error(str(exc))

@@ -1,0 +1,112 @@
+"""run and check on several clusters from the command line (upgrade_many)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .test_cli import ALL_TRUE, LINUX_COVERS, cli, records, summary
+
+FAST = ("--simulate", "--delay", "0")
+
+
+def test_a_fleet_run_shows_each_cluster_and_a_summary(tmp_path: Path) -> None:
+    log = tmp_path / "t.log"
+    proc = cli("run", *FAST, "--yes", "--cluster", "hv-a", "--cluster", "hv-b", "--log-file", str(log))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "Raising the functional level of 2 simulated clusters, at most 8 at a time:"
+    for name in ("hv-a", "hv-b"):
+        assert sum(line.startswith(f"  {name}  [") for line in lines) == 5
+        assert f"  {name}  succeeded in " in proc.stdout
+        assert f"cluster {name!r} (simulated): {ALL_TRUE}" in log.read_text()
+    assert summary(proc.stdout) == {"hv-a": "succeeded", "hv-b": "succeeded"}
+    assert "cluster  outcome    level before  level after  duration" in proc.stdout
+    assert lines[-1] == "2 succeeded."
+
+
+def test_a_fleet_in_json(tmp_path: Path) -> None:
+    proc = cli("run", *FAST, "--yes", "--json", "--cluster", "a", "--cluster", "b", "--fail-code", "b=5977",
+               "--fail-after", "b=2")
+    assert proc.returncode == 1, proc.stderr
+    objects = records(proc.stdout)
+    phases = [o for o in objects if o["event"] == "phase"]
+    assert sorted((o["cluster"], o["phase"]) for o in phases) == [("a", p) for p in range(1, 6)] + [("b", 1), ("b", 2)]
+    assert all(o["performed"] is True for o in phases)
+    ends = {o["cluster"]: o for o in objects if o["event"] in ("result", "error")}
+    assert ends["a"]["outcome"] == "succeeded" and ends["b"]["winerror"] == 5977
+    fleet = objects[-1]
+    assert fleet["event"] == "fleet" and fleet["interrupted"] is False
+    rows = fleet["clusters"]
+    assert [(r["cluster"], r["outcome"], r["level_before"]) for r in rows] == [  # type: ignore[index, union-attr]
+        ("a", "succeeded", None), ("b", "failed", None)
+    ]
+    assert fleet["counts"] == {"succeeded": 1, "failed": 1}
+
+
+@LINUX_COVERS
+def test_clusters_from_a_file_and_from_stdin(tmp_path: Path) -> None:
+    listing = tmp_path / "clusters.txt"
+    listing.write_text("\ufeff# production\nhv-a\n  hv-b   # the big one\n\n", encoding="utf-8")
+    from_file = cli("check", *FAST, "--clusters-from", str(listing), "--cluster", "hv-c")
+    assert from_file.returncode == 0, from_file.stderr
+    assert summary(from_file.stdout) == {"hv-c": "ready", "hv-a": "ready", "hv-b": "ready"}
+    from_stdin = cli("run", *FAST, "--yes", "--clusters-from", "-", stdin="x1\nx2\n")
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert summary(from_stdin.stdout) == {"x1": "succeeded", "x2": "succeeded"}
+    unconfirmed = cli("run", *FAST, "--clusters-from", "-", stdin="x1\nx2\n")
+    assert unconfirmed.returncode == 2
+    assert "the cluster names were read from stdin, so it cannot confirm; add --yes" in unconfirmed.stderr
+
+
+@LINUX_COVERS
+def test_check_first_raises_none_unless_all_are_ready() -> None:
+    proc = cli("run", *FAST, "--yes", "--json", "--check-first", "--cluster", "a", "--cluster", "b",
+               "--fail-code", "b=5050", "--fail-after", "b=1")
+    assert proc.returncode == 3, proc.stderr
+    objects = records(proc.stdout)
+    assert not [o for o in objects if o["event"] != "fleet" and o["performed"] is True]
+    assert [(r["cluster"], r["outcome"]) for r in objects[-1]["clusters"]] == [  # type: ignore[union-attr]
+        ("a", "skipped"), ("b", "not-ready")
+    ]
+
+
+@LINUX_COVERS
+def test_check_first_only_ready_raises_the_ready_ones() -> None:
+    proc = cli("run", *FAST, "--yes", "--check-first", "--only-ready", "--cluster", "a", "--cluster", "b",
+               "--cluster", "c", "--fail-code", "b=5973", "--fail-after", "b=1")
+    assert proc.returncode == 3, proc.stderr
+    checking, raising = proc.stdout.split("Raising the functional level of 2 simulated clusters")
+    assert "Checking 3 simulated clusters before raising any" in checking
+    assert "  b  [" not in raising
+    assert summary(proc.stdout) == {"a": "succeeded", "b": "not ready (5973)", "c": "succeeded"}
+
+
+def test_max_failures_starts_no_more_clusters(tmp_path: Path) -> None:
+    log = tmp_path / "t.log"
+    proc = cli("run", *FAST, "--yes", "--max-parallel", "1", "--max-failures", "1", "--log-file", str(log),
+               "--cluster", "a", "--cluster", "b", "--cluster", "c", "--fail-code", "a=5977", "--fail-after", "a=2")
+    assert proc.returncode == 1, proc.stderr
+    assert summary(proc.stdout) == {"a": "failed (5977)", "b": "not started", "c": "not started"}
+    transcript = log.read_text()
+    assert "cluster 'b': INITIALIZE" not in transcript and "cluster 'c': INITIALIZE" not in transcript
+
+
+@LINUX_COVERS
+def test_max_parallel_one_runs_one_cluster_at_a_time() -> None:
+    proc = cli("check", *FAST, "--json", "--max-parallel", "1", "--cluster", "a", "--cluster", "b")
+    assert proc.returncode == 0, proc.stderr
+    objects = records(proc.stdout)
+    # b starts only once a has ended.  The fleet tells nobody that a member
+    # ended, so a's result shows at b's first phase at the earliest.
+    assert [o["cluster"] for o in objects if o["event"] == "phase"] == ["a", "a", "b", "b"]
+    assert [o["cluster"] for o in objects if o["event"] == "result"] == ["a", "b"]
+    a_done = objects[1]["timestamp"]
+    assert all(o["timestamp"] >= a_done for o in objects if o["event"] == "phase" and o["cluster"] == "b")
+
+
+@LINUX_COVERS
+def test_the_worst_outcome_sets_the_exit_code() -> None:
+    proc = cli("check", *FAST, "--cluster", "a", "--cluster", "b", "--cluster", "c",
+               "--fail-code", "a=5973", "--fail-code", "b=1722", "--fail-after", "a=1", "--fail-after", "b=1")
+    assert proc.returncode == 4, proc.stderr  # unreachable is worse than not ready
+    assert summary(proc.stdout) == {"a": "not ready (5973)", "b": "unreachable (1722)", "c": "ready"}
