@@ -4,13 +4,13 @@
  * clusapi.dll planted in the current directory or on PATH is never used,
  * and its functions are resolved by name, so a machine without the export
  * (Windows before Server 2016, a client without RSAT-Clustering) gets an
- * error instead of a module that fails to import. */
-#include "backend.h"
+ * error instead of a module that fails to import.  Property lists and nodes
+ * are read in clusapi_props.c and clusapi_nodes.c (clusapi_win.h). */
+#include "clusapi_win.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct _HCLUSTER *HCLUSTER;
 typedef HCLUSTER (WINAPI *open_cluster_fn)(LPCWSTR name);
 typedef BOOL (WINAPI *close_cluster_fn)(HCLUSTER cluster);
 typedef DWORD (WINAPI *upgrade_fn)(HCLUSTER cluster, BOOL perform,
@@ -35,10 +35,6 @@ typedef DWORD (WINAPI *information_fn)(HCLUSTER cluster, LPWSTR name,
                                        LPDWORD name_chars,
                                        cu_versioninfo *info);
 
-/* GetProcAddress returns FARPROC; going through a generic function pointer
- * keeps the cast to the real signature free of warnings. */
-typedef void (*any_fn)(void);
-
 /* Export names, in the order of enum cu_export (backend.h). */
 static const char *const export_names[CU_EXPORT_COUNT] = {
     "OpenCluster", "CloseCluster", "ClusterUpgradeFunctionalLevel",
@@ -47,28 +43,74 @@ static const char *const export_names[CU_EXPORT_COUNT] = {
     "GetClusterNodeState", "ClusterNodeControl", "CloseClusterNode",
 };
 
+/* Wine's builtin clusapi.dll is a stand-in, not a client of any cluster:
+ * OpenCluster hands out a dummy handle, GetClusterInformation answers with
+ * an empty name, the node enumeration is always empty, and ClusterControl
+ * and the node functions are export stubs that abort the process when they
+ * are called.  From it only these are used; it counts as a DLL without the
+ * others, so a query under Wine says "unknown" where it would otherwise
+ * crash, or report a cluster without nodes. */
+static const unsigned wine_builtin_usable = CU_NEEDS(CU_EXPORT_OPEN_CLUSTER)
+    | CU_NEEDS(CU_EXPORT_CLOSE_CLUSTER) | CU_NEEDS(CU_EXPORT_INFORMATION);
+
 static struct {
     SRWLOCK lock;
     HMODULE dll;
-    any_fn fn[CU_EXPORT_COUNT];     /* NULL: the DLL lacks it */
+    cu_any_fn fn[CU_EXPORT_COUNT];  /* NULL: the DLL lacks it */
 } api = {SRWLOCK_INIT, NULL, {NULL}};
 
 #define API(type, index) ((type)api.fn[index])
+
+cu_any_fn
+cu_clusapi_export(int index)
+{
+    return index >= 0 && index < CU_EXPORT_COUNT ? api.fn[index] : NULL;
+}
+
+DWORD
+cu_clusapi_failure(void)
+{
+    DWORD err = GetLastError();
+
+    return err != 0 ? err : ERROR_INVALID_HANDLE;
+}
+
+/* Every Wine builtin DLL carries this mark right after its 64-byte DOS
+ * header, where Windows DLLs have the DOS stub program; Wine's loader reads
+ * it to tell its builtins from native DLLs. */
+static int
+is_wine_builtin(HMODULE dll)
+{
+    static const char mark[] = "Wine builtin DLL";
+    const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)dll;
+
+    /* e_lfanew past the mark: those bytes are part of the mapped headers. */
+    if (dos->e_lfanew < (LONG)(sizeof(*dos) + sizeof(mark) - 1)) {
+        return 0;
+    }
+    return memcmp((const char *)dll + sizeof(*dos), mark,
+                  sizeof(mark) - 1) == 0;
+}
 
 static DWORD
 resolve(void)
 {
     HMODULE dll = LoadLibraryExW(L"clusapi.dll", NULL,
                                  LOAD_LIBRARY_SEARCH_SYSTEM32);
+    unsigned usable = ~0u;
     int i;
 
     if (dll == NULL) {
         return GetLastError();
     }
+    if (is_wine_builtin(dll)) {
+        usable = wine_builtin_usable;
+    }
     /* Each export on its own: a DLL without the upgrade export (before
      * Server 2016, some RSAT installs) still reads the cluster. */
     for (i = 0; i < CU_EXPORT_COUNT; i++) {
-        api.fn[i] = (any_fn)GetProcAddress(dll, export_names[i]);
+        api.fn[i] = (usable & CU_NEEDS(i))
+            ? (cu_any_fn)GetProcAddress(dll, export_names[i]) : NULL;
     }
     /* Kept for the life of the process: the functions are cached. */
     api.dll = dll;
@@ -107,10 +149,7 @@ clusapi_open(cu_context *ctx, void **cluster)
     HCLUSTER handle = API(open_cluster_fn, CU_EXPORT_OPEN_CLUSTER)(ctx->cluster);
 
     if (handle == NULL) {
-        DWORD err = GetLastError();
-        /* A NULL handle with no error code still must not look like
-         * success. */
-        return err != 0 ? err : ERROR_INVALID_HANDLE;
+        return cu_clusapi_failure();
     }
     *cluster = handle;
     return 0;
@@ -144,6 +183,11 @@ put_information(cu_buf *out, const cu_versioninfo *info, const wchar_t *name)
     cu_buf_append(out, name, wcslen(name) * sizeof(wchar_t));
 }
 
+/* A cluster name is a NetBIOS (15 characters) or DNS name (255): a server
+ * that asks for a buffer this long is refused, not given the memory (or,
+ * at 0xFFFFFFFF, a buffer that wraps around to nothing). */
+#define MAX_CLUSTER_NAME_CHARS 4096u
+
 /* GetClusterInformation, growing the name buffer on ERROR_MORE_DATA, into
  * the INFO section. */
 static DWORD
@@ -155,7 +199,8 @@ clusapi_information(void *cluster, cu_buf *out)
     size_t head = cu_buf_section_begin(out, CU_SECTION_INFO, 0);
     int attempt;
 
-    for (attempt = 0; attempt < 4 && status == ERROR_MORE_DATA; attempt++) {
+    for (attempt = 0; attempt < CU_CLUSAPI_ROUNDS && status == ERROR_MORE_DATA
+                      && chars < MAX_CLUSTER_NAME_CHARS; attempt++) {
         cu_versioninfo info;
         DWORD capacity = chars + 1;
         wchar_t *name = calloc(capacity, sizeof(wchar_t));
@@ -181,22 +226,7 @@ clusapi_information(void *cluster, cu_buf *out)
     return status;
 }
 
-/* Not read yet: absent, as on a server without the control. */
-static void
-clusapi_cluster_props(void *cluster, uint32_t id, cu_buf *out)
-{
-    (void)cluster;
-    cu_buf_section_absent(out, id, CU_ERROR_CALL_NOT_IMPLEMENTED);
-}
-
-static void
-clusapi_nodes(void *cluster, cu_buf *out)
-{
-    (void)cluster;
-    cu_buf_section_absent(out, CU_SECTION_NODES, CU_ERROR_CALL_NOT_IMPLEMENTED);
-}
-
 const cu_backend cu_clusapi_backend = {
-    clusapi_load, clusapi_open, clusapi_upgrade, clusapi_cluster_props,
-    clusapi_information, clusapi_nodes, clusapi_close,
+    clusapi_load, clusapi_open, clusapi_upgrade, cu_clusapi_cluster_props,
+    clusapi_information, cu_clusapi_nodes, clusapi_close,
 };
