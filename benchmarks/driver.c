@@ -27,7 +27,7 @@ drive(PCLUSTER_UPGRADE_PROGRESS_CALLBACK callback, void *arg, int n_phases,
         script->phases[i] = 1 + i % 5;
     }
     script->native_thread = native_thread;
-    ctx = cu_context_new(NULL, TRUE, script, NULL);
+    ctx = cu_context_new(NULL, TRUE, script);
     if (ctx == NULL) {
         return -1;
     }

@@ -43,7 +43,8 @@ def build_driver() -> ctypes.CDLL:
     out = Path(tempfile.mkdtemp()) / "driver.so"
     csrc = ROOT / "csrc"
     sources = [ROOT / "benchmarks" / "driver.c"]
-    sources += [csrc / name for name in ("backend_sim.c", "context.c", "buf.c", "platform_posix.c")]
+    simulator = ("backend_sim.c", "sim_model.c", "sim_report.c", "proplist_write.c")
+    sources += [csrc / name for name in (*simulator, "context.c", "buf.c", "platform_posix.c")]
     subprocess.run(
         ["cc", "-O2", "-shared", "-fPIC", "-I", str(csrc), "-I", sysconfig.get_paths()["include"],
          *map(str, sources), "-o", str(out), "-lpthread"],

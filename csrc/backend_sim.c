@@ -1,33 +1,49 @@
-/* The simulated cluster: plays a script of phases through the same
- * callback signature clusapi.dll uses, on the calling thread or on a
+/* The simulated cluster: a model of a cluster (sim_model.h) that decides
+ * each call as MS-CMRP describes, and plays the call's phases through the
+ * same callback signature clusapi.dll uses, on the calling thread or on a
  * thread of its own, as a cluster service thread would.
  *
  * It knows nothing of Python; like a real cluster it only sees the
- * callback's answers, records them, and stops at the first FALSE. */
+ * callback's answers, records them, and stops at the first FALSE.  The
+ * script's faults (an explicit status, fail_after, open_error) override
+ * the model, for rehearsing failures the model would not produce. */
 #include "backend.h"
+#include "sim_report.h"
+
+/* How a call goes: the phases it reports, then what it returns. */
+typedef struct sim_plan {
+    size_t n_phases;        /* how many of the script's phases to play */
+    DWORD status;           /* returned once they are played */
+} sim_plan;
 
 typedef struct sim_run {
     cu_sim_script *script;
+    size_t n_phases;
     PCLUSTER_UPGRADE_PROGRESS_CALLBACK callback;
     PVOID arg;
     DWORD status;
 } sim_run;
 
+/* Returned by play() when every phase was answered TRUE. */
+#define PLAYED 0u
+
 static DWORD
 failure_status(const cu_sim_script *script)
 {
     /* Failing part-way with a zero status would look like success. */
-    return script->status != 0 ? script->status
-                               : CU_ERROR_CLUSTER_UPGRADE_INCOMPLETE;
+    return script->has_status && script->status != 0
+        ? script->status : CU_ERROR_CLUSTER_UPGRADE_INCOMPLETE;
 }
 
+/* The first `n` phases of the script, stopping at the first FALSE answer
+ * (ERROR_CANCELLED) or at fail_after. */
 static DWORD
-play(cu_sim_script *script, PCLUSTER_UPGRADE_PROGRESS_CALLBACK callback,
-     PVOID arg)
+play(cu_sim_script *script, size_t n,
+     PCLUSTER_UPGRADE_PROGRESS_CALLBACK callback, PVOID arg)
 {
     size_t i;
 
-    for (i = 0; i < script->n_phases; i++) {
+    for (i = 0; i < n; i++) {
         BOOL answer;
 
         if (i > 0) {
@@ -46,7 +62,7 @@ play(cu_sim_script *script, PCLUSTER_UPGRADE_PROGRESS_CALLBACK callback,
         cu_sleep_ns(script->delay_ns);
         return failure_status(script);
     }
-    return script->status;
+    return PLAYED;
 }
 
 static void
@@ -54,7 +70,66 @@ play_on_thread(void *raw)
 {
     sim_run *run = raw;
 
-    run->status = play(run->script, run->callback, run->arg);
+    run->status = play(run->script, run->n_phases, run->callback, run->arg);
+}
+
+/* play() on the thread the script asks for. */
+static DWORD
+play_where_asked(cu_sim_script *script, size_t n,
+                 PCLUSTER_UPGRADE_PROGRESS_CALLBACK callback, PVOID arg)
+{
+    sim_run run = {script, n, callback, arg, 0};
+    cu_thread thread;
+    DWORD err;
+
+    if (!script->native_thread) {
+        return play(script, n, callback, arg);
+    }
+    err = cu_thread_start(&thread, play_on_thread, &run, CU_SMALL_STACK);
+    if (err != 0) {
+        return err;
+    }
+    /* The call is synchronous, as ClusterUpgradeFunctionalLevel is: no
+     * callback can arrive once it has returned. */
+    cu_thread_join(thread);
+    return run.status;
+}
+
+/* The phases up to and including the first VALIDATING_UPGRADE: where a
+ * cluster finds that it cannot go on. */
+static size_t
+through_validation(const cu_sim_script *script)
+{
+    size_t i;
+
+    for (i = 0; i < script->n_phases; i++) {
+        if (script->phases[i] == ClusterUpgradePhaseValidatingUpgrade) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* What the call does, from the model's verdict and the script. */
+static sim_plan
+plan_of(const cu_sim_script *script, const cu_sim_verdict *verdict)
+{
+    sim_plan plan = {script->n_phases, 0};
+
+    if (script->has_status || script->fail_after >= 0) {
+        /* A scripted fault: the whole script, then its status. */
+        plan.status = script->has_status ? script->status : 0;
+    }
+    else if (verdict->status == CU_ERROR_CLUSTER_UPGRADE_IN_PROGRESS) {
+        /* Refused at once: no node is told anything. */
+        plan.n_phases = 0;
+        plan.status = verdict->status;
+    }
+    else if (verdict->status != 0) {
+        plan.n_phases = through_validation(script);
+        plan.status = verdict->status;
+    }
+    return plan;
 }
 
 static DWORD
@@ -68,10 +143,18 @@ sim_load(unsigned required, int *missing)
 static DWORD
 sim_open(cu_context *ctx, void **cluster)
 {
-    if (ctx->sim->open_error != 0) {
-        return ctx->sim->open_error;
+    cu_sim_script *script = ctx->sim;
+
+    if (script->open_error != 0) {
+        return script->open_error;
     }
-    *cluster = ctx->sim;
+    if (script->model != NULL) {
+        DWORD status = cu_sim_model_open(script->model);
+        if (status != 0) {
+            return status;
+        }
+    }
+    *cluster = script;
     return 0;
 }
 
@@ -80,48 +163,68 @@ sim_upgrade(void *cluster, BOOL perform,
             PCLUSTER_UPGRADE_PROGRESS_CALLBACK callback, PVOID arg)
 {
     cu_sim_script *script = cluster;
-    sim_run run = {script, callback, arg, 0};
-    cu_thread thread;
-    DWORD err;
+    cu_sim_verdict verdict = {0, 0, 0};
+    sim_plan plan;
+    DWORD status;
 
-    /* The Python layer hands over the script that matches `perform`. */
-    (void)perform;
     script->n_answers = 0;
-    if (!script->native_thread) {
-        return play(script, callback, arg);
+    if (script->model != NULL) {
+        verdict = cu_sim_model_begin(script->model, perform);
     }
-    err = cu_thread_start(&thread, play_on_thread, &run, CU_SMALL_STACK);
-    if (err != 0) {
-        return err;
+    plan = plan_of(script, &verdict);
+    status = play_where_asked(script, plan.n_phases, callback, arg);
+    if (status == PLAYED) {
+        status = plan.status;
     }
-    /* The call is synchronous, as ClusterUpgradeFunctionalLevel is: no
-     * callback can arrive once it has returned. */
-    cu_thread_join(thread);
-    return run.status;
+    /* In C, when the call returns: the level moves whether or not anyone
+     * ever reads the result. */
+    if (script->model != NULL) {
+        cu_sim_model_end(script->model, &verdict, status);
+    }
+    return status;
 }
 
-/* The simulated cluster does not describe itself yet: its sections are
- * absent, as on a server that does not support the control. */
+/* Without a model the simulated cluster describes nothing: its sections
+ * are absent, as on a server that does not support the control. */
 static void
 sim_cluster_props(void *cluster, uint32_t id, cu_buf *out)
 {
-    (void)cluster;
-    cu_buf_section_absent(out, id, CU_ERROR_CALL_NOT_IMPLEMENTED);
+    cu_sim_script *script = cluster;
+
+    if (script->model == NULL) {
+        cu_buf_section_absent(out, id, CU_ERROR_CALL_NOT_IMPLEMENTED);
+        return;
+    }
+    cu_sim_report_props(script->model, id, out);
 }
 
 static DWORD
 sim_information(void *cluster, cu_buf *out)
 {
-    (void)cluster;
-    cu_buf_section_absent(out, CU_SECTION_INFO, CU_ERROR_CALL_NOT_IMPLEMENTED);
-    return CU_ERROR_CALL_NOT_IMPLEMENTED;
+    cu_sim_script *script = cluster;
+
+    /* A slow cluster answers a query late too: the first thing a query
+     * reads waits for the script's delay. */
+    cu_sleep_ns(script->delay_ns);
+    if (script->model == NULL) {
+        cu_buf_section_absent(out, CU_SECTION_INFO,
+                              CU_ERROR_CALL_NOT_IMPLEMENTED);
+        return CU_ERROR_CALL_NOT_IMPLEMENTED;
+    }
+    return cu_sim_report_info(script->model, out);
 }
 
 static void
 sim_nodes(void *cluster, cu_buf *out)
 {
-    (void)cluster;
-    cu_buf_section_absent(out, CU_SECTION_NODES, CU_ERROR_CALL_NOT_IMPLEMENTED);
+    cu_sim_script *script = cluster;
+
+    if (script->model == NULL) {
+        cu_buf_section_absent(out, CU_SECTION_NODES,
+                              CU_ERROR_CALL_NOT_IMPLEMENTED);
+        return;
+    }
+    cu_sim_report_nodes(script->model, out);
 }
 
 static void

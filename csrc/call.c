@@ -34,8 +34,8 @@ typedef struct {
 /* Helpers that convert one Python value and say which argument was wrong.
  * Each returns 0 on success, -1 with an exception set. */
 
-static int
-to_dword(PyObject *obj, const char *what, DWORD *out)
+int
+cu_to_dword(PyObject *obj, const char *what, DWORD *out)
 {
     unsigned long long value;
 
@@ -115,25 +115,49 @@ cu_cluster_name(PyObject *name)
     return copy;
 }
 
-/* The simulator's script from (phases, delay_ns, status, fail_after,
- * open_error, native_thread), or NULL with an exception set. */
-static cu_sim_script *
-sim_script(PyObject *spec)
+/* The simulated cluster a spec names: 0 with *out set (NULL for None),
+ * or -1 with an exception set. */
+static int
+sim_model(cu_module_state *state, PyObject *obj, cu_sim_model **out)
 {
-    PyObject *phases, *status, *open_error;
+    *out = NULL;
+    if (obj == NULL || obj == Py_None) {
+        return 0;
+    }
+    if (Py_TYPE(obj) != state->sim_model_type) {
+        PyErr_SetString(PyExc_TypeError,
+                        "the simulator's model must be None or a SimModel");
+        return -1;
+    }
+    if (cu_sim_model_usable(cu_sim_model_of(obj)) < 0) {
+        return -1;
+    }
+    *out = cu_sim_model_of(obj);
+    return 0;
+}
+
+/* The simulator's script from (phases, delay_ns, status or None,
+ * fail_after, open_error, native_thread[, model]), or NULL with an
+ * exception set. */
+static cu_sim_script *
+sim_script(cu_module_state *state, PyObject *spec)
+{
+    PyObject *phases, *status, *open_error, *model_obj = NULL;
     long long delay_ns;
     long fail_after;
     int native_thread;
     Py_ssize_t n, i;
+    cu_sim_model *model;
     cu_sim_script *script;
 
     if (!PyTuple_Check(spec)) {
         PyErr_SetString(PyExc_TypeError, "simulator must be a tuple");
         return NULL;
     }
-    if (!PyArg_ParseTuple(spec, "O!LOlOp;simulator spec", &PyTuple_Type,
+    if (!PyArg_ParseTuple(spec, "O!LOlOp|O;simulator spec", &PyTuple_Type,
                           &phases, &delay_ns, &status, &fail_after,
-                          &open_error, &native_thread)) {
+                          &open_error, &native_thread, &model_obj)
+        || sim_model(state, model_obj, &model) < 0) {
         return NULL;
     }
     n = PyTuple_Size(phases);
@@ -156,9 +180,16 @@ sim_script(PyObject *spec)
             goto error;
         }
     }
-    if (to_dword(status, "status", &script->status) < 0
-        || to_dword(open_error, "open_error", &script->open_error) < 0) {
+    /* None: the model decides what the call returns. */
+    script->has_status = status != Py_None;
+    if ((script->has_status
+         && cu_to_dword(status, "status", &script->status) < 0)
+        || cu_to_dword(open_error, "open_error", &script->open_error) < 0) {
         goto error;
+    }
+    if (model != NULL) {
+        cu_sim_model_incref(model);
+        script->model = model;
     }
     script->delay_ns = delay_ns;
     script->fail_after = fail_after;
@@ -194,8 +225,8 @@ static PyObject *
 call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"queue", "cluster", "perform", "simulator",
-                             "after", "tag", "measure", "kind", NULL};
-    PyObject *queue, *name = Py_None, *spec = Py_None, *after = Py_None;
+                             "tag", "measure", "kind", NULL};
+    PyObject *queue, *name = Py_None, *spec = Py_None;
     PyObject *tag_obj = NULL;
     int measure = 0;
     int perform = 1;
@@ -207,8 +238,8 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     cu_module_state *state;
     CallObject *self;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OpOOOpi:Call", kwlist,
-                                     &queue, &name, &perform, &spec, &after,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OpOOpi:Call", kwlist,
+                                     &queue, &name, &perform, &spec,
                                      &tag_obj, &measure, &kind_arg)) {
         return NULL;
     }
@@ -220,18 +251,14 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_TypeError, "queue must be a queue.SimpleQueue");
         return NULL;
     }
-    if (after != Py_None && Py_TYPE(after) != state->job_type) {
-        PyErr_SetString(PyExc_TypeError, "after must be None or a Job");
-        return NULL;
-    }
-    if ((tag_obj != NULL && to_dword(tag_obj, "tag", &tag) < 0)
+    if ((tag_obj != NULL && cu_to_dword(tag_obj, "tag", &tag) < 0)
         || to_kind(kind_arg, &kind) < 0) {
         return NULL;
     }
     if (name != Py_None && (cluster = cu_cluster_name(name)) == NULL) {
         return NULL;
     }
-    if (spec != Py_None && (sim = sim_script(spec)) == NULL) {
+    if (spec != Py_None && (sim = sim_script(state, spec)) == NULL) {
         free(cluster);
         return NULL;
     }
@@ -249,9 +276,7 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     /* Owns `cluster` and `sim` from here, whatever it returns. */
-    self->ctx = cu_context_new(cluster, perform ? TRUE : FALSE, sim,
-                               after == Py_None ? NULL
-                                                : cu_job_context(after));
+    self->ctx = cu_context_new(cluster, perform ? TRUE : FALSE, sim);
     if (self->ctx == NULL) {
         Py_DECREF(self);
         return PyErr_NoMemory();
@@ -324,7 +349,13 @@ begin(CallObject *self)
                         "clusupgrade is shut down: the interpreter is exiting");
         return -1;
     }
+    /* A Call made before a fork, started in the child. */
+    if (self->ctx->sim != NULL && self->ctx->sim->model != NULL
+        && cu_sim_model_usable(self->ctx->sim->model) < 0) {
+        return -1;
+    }
     self->ctx->started = 1;
+    cu_context_begin(self->ctx);
     return 0;
 }
 
@@ -370,6 +401,7 @@ call_start(PyObject *op, PyObject *Py_UNUSED(ignored))
     }
     err = cu_worker_start(backend_of(self->ctx), self->ctx);
     if (err != 0) {
+        cu_context_unbegin(self->ctx);
         /* Nothing was sent; the Python layer turns this into the
          * cluster's ClusterUpgradeError with this code. */
         PyObject *args = Py_BuildValue("(is)", (int)err,
@@ -481,15 +513,15 @@ static PyGetSetDef call_getset[] = {
 };
 
 PyDoc_STRVAR(call_doc,
-"Call(queue, cluster=None, perform=True, simulator=None, after=None,\n"
-"     tag=0, measure=False, kind=KIND_UPGRADE)\n\n"
+"Call(queue, cluster=None, perform=True, simulator=None, tag=0,\n"
+"     measure=False, kind=KIND_UPGRADE)\n\n"
 "One call: ClusterUpgradeFunctionalLevel (KIND_UPGRADE, with the cluster's\n"
 "properties read before and after) or a read of the cluster and its nodes\n"
 "(KIND_QUERY).  `queue` is a queue.SimpleQueue that receives every record\n"
 "(bytes: see record.h); `cluster` is None for the local cluster or its\n"
-"name; `simulator` is None for clusapi.dll or the script\n"
-"(phases, delay_ns, status, fail_after, open_error, native_thread);\n"
-"`after` is a Job that must return before this one begins; `tag` (a u32)\n"
+"name; `simulator` is None for clusapi.dll or the simulated call\n"
+"(phases, delay_ns, status or None, fail_after, open_error,\n"
+"native_thread[, SimModel]): without a status the model decides; `tag` (a u32)\n"
 "is carried by every record, so that calls can share a queue; `measure`\n"
 "adds up how long callbacks hold the GIL (gil_held_ns).");
 

@@ -4,8 +4,7 @@
 #include <stdlib.h>
 
 cu_context *
-cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim,
-               cu_context *after)
+cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim)
 {
     cu_context *ctx = calloc(1, sizeof(*ctx));
 
@@ -15,10 +14,6 @@ cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim,
         cu_sim_script_free(sim);
         return NULL;
     }
-    if (after != NULL) {
-        cu_context_incref(after);
-    }
-    ctx->after = after;
     ctx->refs = 1;
     ctx->t0_ns = cu_monotonic_ns();
     ctx->cluster = cluster;
@@ -41,9 +36,6 @@ cu_context_decref(cu_context *ctx)
     if (cu_atomic_add(&ctx->refs, -1) != 0) {
         return;
     }
-    if (ctx->after != NULL) {
-        cu_context_decref(ctx->after);
-    }
     free(ctx->cluster);
     cu_sim_script_free(ctx->sim);
     cu_buf_free(&ctx->payload);
@@ -51,11 +43,38 @@ cu_context_decref(cu_context *ctx)
     free(ctx);
 }
 
+/* The simulated cluster the call is made to, or NULL. */
+static cu_sim_model *
+model_of(const cu_context *ctx)
+{
+    return ctx->sim != NULL ? ctx->sim->model : NULL;
+}
+
+void
+cu_context_begin(cu_context *ctx)
+{
+    if (model_of(ctx) != NULL) {
+        cu_sim_model_enter(model_of(ctx));
+    }
+}
+
+void
+cu_context_unbegin(cu_context *ctx)
+{
+    if (model_of(ctx) != NULL) {
+        cu_sim_model_leave(model_of(ctx));
+    }
+}
+
 void
 cu_context_finish(cu_context *ctx)
 {
     cu_atomic_store(&ctx->finished, 1);
     cu_event_set(&ctx->done);
+    /* Last: a process forked between the two sees a call still running
+     * (and refuses the model in the child) rather than a finished call
+     * whose model looks idle. */
+    cu_context_unbegin(ctx);
 }
 
 cu_sim_script *
@@ -84,6 +103,9 @@ cu_sim_script_free(cu_sim_script *script)
 {
     if (script == NULL) {
         return;
+    }
+    if (script->model != NULL) {
+        cu_sim_model_decref(script->model);
     }
     free(script->phases);
     free(script->answers);

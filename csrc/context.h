@@ -15,18 +15,24 @@
 
 #include "buf.h"
 #include "platform.h"
+#include "sim_model.h"
 
-/* A scripted cluster (backend_sim.c). */
+/* One call to the simulated cluster (backend_sim.c): the model it asks,
+ * and the scripted faults that override the model's decisions. */
 typedef struct cu_sim_script {
     size_t n_phases;
     int32_t *phases;
-    int64_t delay_ns;       /* between two phases */
+    int64_t delay_ns;       /* between two phases, and before a query's
+                               answer */
+    int has_status;         /* `status` was given: it overrides the model */
     DWORD status;           /* returned after the script */
     long fail_after;        /* stop after this many phases; -1: never */
     DWORD open_error;       /* 0, or what opening the cluster fails with */
     int native_thread;      /* call back on a thread of the simulator's own */
     size_t n_answers;       /* what the callback answered, in order */
     unsigned char *answers;
+    cu_sim_model *model;    /* a reference, or NULL: the script alone
+                               decides, and the cluster describes nothing */
 } cu_sim_script;
 
 typedef struct cu_context cu_context;
@@ -42,9 +48,7 @@ struct cu_context {
     cu_atomic cancelled;    /* later callbacks are answered FALSE */
     cu_atomic finished;     /* the native call has returned */
     cu_event done;          /* set when it has */
-    cu_context *after;      /* a call to the same simulated cluster that
-                               must return first, or NULL */
-    int64_t t0_ns;          /* cu_monotonic_ns() when the call was made */
+    int64_t t0_ns;          /* cu_monotonic_ns() when the native call began */
     PyObject *sink;         /* borrowed; GIL only; NULL once detached */
     uint32_t tag;           /* put in every record: a fleet's member index */
     int started;            /* GIL only: run() or start() was called */
@@ -66,18 +70,24 @@ struct cu_context {
 };
 
 /* A context with one reference, or NULL when memory is short.  Takes
- * ownership of `cluster` and `sim` (malloc memory) in every case, and a
- * reference to `after` (may be NULL) on success. */
-cu_context *cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim,
-                           cu_context *after);
+ * ownership of `cluster` and `sim` (malloc memory) in every case. */
+cu_context *cu_context_new(wchar_t *cluster, BOOL perform, cu_sim_script *sim);
 
+/* Counts the call as running on its simulated cluster, if it has one:
+ * called once the call is sure to be made, before its native side starts.
+ * cu_context_unbegin() undoes it for a call whose thread could not
+ * start. */
+void cu_context_begin(cu_context *ctx);
+void cu_context_unbegin(cu_context *ctx);
 /* Marks the native call returned and wakes its waiters. */
 void cu_context_finish(cu_context *ctx);
 void cu_context_incref(cu_context *ctx);
 /* Safe on any thread, with or without a Python thread state. */
 void cu_context_decref(cu_context *ctx);
 
+/* A script of `n_phases` zeroed phases, without a model, or NULL. */
 cu_sim_script *cu_sim_script_new(size_t n_phases);
+/* Frees the script and drops its reference to the model. */
 void cu_sim_script_free(cu_sim_script *script);
 
 #endif /* CLUSUPGRADE_CONTEXT_H */

@@ -127,6 +127,10 @@ module_exec(PyObject *module)
     if (state->job_type == NULL) {
         return -1;
     }
+    state->sim_model_type = add_type(module, &cu_sim_model_spec, "SimModel");
+    if (state->sim_model_type == NULL) {
+        return -1;
+    }
     if (PyModule_AddIntConstant(module, "STAGE_LOAD", CU_STAGE_LOAD) < 0
         || PyModule_AddIntConstant(module, "STAGE_OPEN", CU_STAGE_OPEN) < 0
         || PyModule_AddIntConstant(module, "STAGE_UPGRADE", CU_STAGE_UPGRADE) < 0
@@ -150,6 +154,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
 
     Py_VISIT(state->call_type);
     Py_VISIT(state->job_type);
+    Py_VISIT(state->sim_model_type);
     Py_VISIT(state->simple_queue_type);
     return 0;
 }
@@ -161,6 +166,7 @@ module_clear(PyObject *module)
 
     Py_CLEAR(state->call_type);
     Py_CLEAR(state->job_type);
+    Py_CLEAR(state->sim_model_type);
     Py_CLEAR(state->simple_queue_type);
     return 0;
 }

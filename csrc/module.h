@@ -9,6 +9,7 @@
 typedef struct {
     PyTypeObject *call_type;
     PyTypeObject *job_type;
+    PyTypeObject *sim_model_type;
     /* queue.SimpleQueue: the only sink accepted, because its put() runs no
      * Python code, which the trampoline relies on. */
     PyObject *simple_queue_type;
@@ -16,6 +17,9 @@ typedef struct {
 
 /* call.c */
 extern PyType_Spec cu_call_spec;
+/* `obj` as a DWORD (an int from 0 to 2**32-1); -1 with a TypeError or
+ * ValueError naming `what`. */
+int cu_to_dword(PyObject *obj, const char *what, DWORD *out);
 /* A malloc copy of the cluster name `name` (a str of 1 to 255 characters
  * without NUL) as a NUL-terminated wide string, or NULL with an exception
  * set. */
@@ -28,6 +32,14 @@ extern PyType_Spec cu_job_spec;
 PyObject *cu_job_new(PyTypeObject *type, cu_context *ctx);
 /* The context of a Job (borrowed). */
 cu_context *cu_job_context(PyObject *job);
+
+/* sim_type.c */
+extern PyType_Spec cu_sim_model_spec;
+/* The model of a SimModel object (borrowed). */
+cu_sim_model *cu_sim_model_of(PyObject *obj);
+/* With the GIL: 0 when this process may use `model`, -1 with RuntimeError
+ * set when it was forked while a call ran on it. */
+int cu_sim_model_usable(cu_sim_model *model);
 
 /* console.c */
 PyObject *cu_stdin_is_terminal(PyObject *module, PyObject *ignored);

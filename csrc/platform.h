@@ -119,4 +119,29 @@ static inline long cu_atomic_add(cu_atomic *p, long v)
 }
 #endif
 
+/* A mutex for short critical sections that never call into Python (the
+ * simulated cluster's state).  Not recursive. */
+#ifdef _WIN32
+typedef SRWLOCK cu_mutex;
+static inline void cu_mutex_init(cu_mutex *m) { InitializeSRWLock(m); }
+static inline void cu_mutex_destroy(cu_mutex *m) { (void)m; }
+static inline void cu_mutex_lock(cu_mutex *m) { AcquireSRWLockExclusive(m); }
+static inline void cu_mutex_unlock(cu_mutex *m) { ReleaseSRWLockExclusive(m); }
+#else
+typedef pthread_mutex_t cu_mutex;
+static inline void cu_mutex_init(cu_mutex *m) { (void)pthread_mutex_init(m, NULL); }
+static inline void cu_mutex_destroy(cu_mutex *m) { (void)pthread_mutex_destroy(m); }
+static inline void cu_mutex_lock(cu_mutex *m) { (void)pthread_mutex_lock(m); }
+static inline void cu_mutex_unlock(cu_mutex *m) { (void)pthread_mutex_unlock(m); }
+#endif
+
+/* The id of this process: after fork() the child's differs, which is how
+ * state shared with threads that did not survive the fork is recognised. */
+#ifdef _WIN32
+static inline long cu_process_id(void) { return (long)GetCurrentProcessId(); }
+#else
+#  include <unistd.h>
+static inline long cu_process_id(void) { return (long)getpid(); }
+#endif
+
 #endif /* CLUSUPGRADE_PLATFORM_H */

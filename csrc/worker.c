@@ -25,10 +25,9 @@ cu_call_native(const cu_backend *backend, cu_context *ctx)
     cu_stage stage = CU_STAGE_LOAD;
     int missing = -1;
 
-    /* A simulated cluster runs one upgrade at a time, as a real one does. */
-    if (ctx->after != NULL) {
-        (void)cu_event_wait(&ctx->after->done, -1);
-    }
+    /* Phases' elapsed times count from here, not from when the Call was
+     * made. */
+    ctx->t0_ns = cu_monotonic_ns();
     cu_atomic_store(&ctx->caller_thread, (long)cu_thread_id());
     ctx->status = cu_backend_run(backend, ctx, cu_trampoline, &stage,
                                  &missing);

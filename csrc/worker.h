@@ -5,8 +5,8 @@
 #include "backend.h"
 #include "context.h"
 
-/* Runs the whole call for `ctx` through `backend`: waits for ctx->after,
- * makes the call without the GIL, stores its outcome (status, stage,
+/* Runs the whole call for `ctx` through `backend`: makes the call without
+ * the GIL, stores its outcome (status, stage,
  * missing, payload) in the context and marks it finished.  Must be called
  * without the GIL. */
 void cu_call_native(const cu_backend *backend, cu_context *ctx);

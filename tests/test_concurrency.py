@@ -56,19 +56,30 @@ def test_many_threads_get_their_own_events() -> None:
 
 
 def test_one_simulator_runs_one_call_at_a_time() -> None:
-    sim = Simulator((1, 2, 3), delay=0.05)
-    outcomes: list[clusupgrade.UpgradeResult] = []
-    threads = [threading.Thread(target=lambda: outcomes.append(clusupgrade.upgrade(sim))) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert len(outcomes) == 3
-    assert sim.runs == 3
-    # They ran one after the other: no two calls overlap in time.
-    spans = sorted((r.events[0].timestamp, r.events[-1].timestamp) for r in outcomes)
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
-        assert start >= end
+    # While one upgrade holds a simulated cluster, calls from other threads
+    # are refused with 5976, as a real cluster refuses them; once it has
+    # returned, the cluster takes calls again.
+    sim = Simulator((1, 2, 3), delay=0.2)
+    errors: list[int] = []
+
+    def second() -> None:
+        try:
+            clusupgrade.upgrade(sim)
+        except clusupgrade.ClusterUpgradeError as err:
+            errors.append(err.winerror)
+
+    with clusupgrade.phases(sim) as stream:
+        next(stream)
+        threads = [threading.Thread(target=second) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert errors == [5976] * 3
+        assert [e.phase for e in stream] == [2, 3]
+    assert stream.result is not None and stream.result.raised
+    assert sim.runs == 4
+    assert clusupgrade.check(sim).status == 0
 
 
 def blocked_signals(native_thread_id: int) -> int:

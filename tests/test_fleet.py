@@ -107,13 +107,18 @@ def test_break_cancels_and_starts_no_more() -> None:
     assert fleet.outcomes[2:] == [None, None]
 
 
-def test_same_simulator_twice_runs_in_turn() -> None:
-    sim = Simulator((1, 2), delay=0.02, functional_level=10)
+def test_same_simulator_twice_is_refused_the_second_time() -> None:
+    # Like a real cluster, a simulated one runs one upgrade at a time: the
+    # call that arrives while the other holds it gets 5976, and the level
+    # moves up once.
+    sim = Simulator((1, 2), delay=0.02, functional_level=11)
     fleet = clusupgrade.upgrade_many([sim, sim])
     list(fleet)
     assert sim.runs == 2
-    assert all(isinstance(o, UpgradeResult) for o in fleet.outcomes)
-    # Each watched success moves the simulated cluster up one level.
+    raised = [o for o in fleet.outcomes if isinstance(o, UpgradeResult)]
+    refused = [o for o in fleet.outcomes if isinstance(o, clusupgrade.ClusterUpgradeError)]
+    assert len(raised) == 1 and raised[0].raised and (raised[0].level_before, raised[0].level_after) == (11, 12)
+    assert [e.winerror for e in refused] == [5976] and refused[0].events == ()
     assert clusupgrade.cluster_info(sim).functional_level == 12
 
 
@@ -142,7 +147,8 @@ def test_empty_fleet() -> None:
 
 def test_fleet_from_another_thread() -> None:
     box: list[int] = []
-    t = threading.Thread(target=lambda: box.append(sum(1 for _ in clusupgrade.upgrade_many([Simulator()] * 3))))
+    sims = [Simulator() for _ in range(3)]
+    t = threading.Thread(target=lambda: box.append(sum(1 for _ in clusupgrade.upgrade_many(sims))))
     t.start()
     t.join(30)
     assert box == [15]

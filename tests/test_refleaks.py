@@ -87,6 +87,19 @@ def raising_on_phase(sim: Simulator) -> Callable[[], None]:
     return run
 
 
+def busy(sim: Simulator) -> Callable[[], None]:
+    """A second call while one holds the simulated cluster: 5976."""
+
+    def run() -> None:
+        with clusupgrade.phases(sim) as stream:
+            next(stream)
+            with pytest.raises(clusupgrade.ClusterUpgradeError):
+                clusupgrade.check(sim)
+        sim.wait()
+
+    return run
+
+
 @pytest.mark.parametrize("thread", ["native", "caller"])
 @pytest.mark.parametrize(
     "path",
@@ -103,6 +116,10 @@ def raising_on_phase(sim: Simulator) -> Callable[[], None]:
         "cancel",
         "gc",
         "on_phase raises",
+        "cluster_info",
+        "preflight",
+        "refusal",
+        "busy",
     ],
 )
 def test_no_leak(path: str, thread: str) -> None:
@@ -120,6 +137,10 @@ def test_no_leak(path: str, thread: str) -> None:
         "cancel": abandon(Simulator(delay=0.001, **kw), "cancel"),  # type: ignore[arg-type]
         "gc": abandon(Simulator(delay=0.001, **kw), "gc"),  # type: ignore[arg-type]
         "on_phase raises": raising_on_phase(Simulator(**kw)),  # type: ignore[arg-type]
+        "cluster_info": lambda: clusupgrade.cluster_info(Simulator(**kw)),  # type: ignore[arg-type]
+        "preflight": lambda: clusupgrade.preflight(Simulator.scenario("node-paused", **kw)),
+        "refusal": expect_error(Simulator.scenario("not-upgraded", **kw)),
+        "busy": busy(Simulator(delay=0.001, **kw)),  # type: ignore[arg-type]
     }
     rounds = 60 if path == "timeout" else ROUNDS
     assert growth(actions[path], rounds) <= ALLOWED
@@ -136,12 +157,24 @@ def test_no_leak_in_native_argument_errors() -> None:
         ((items, None, True, ((2**40,), 0, 0, -1, 0, True)), ValueError),
         ((items, None, True, ((1,), 0, 0, 9, 0, True)), ValueError),
         (([],), TypeError),
+        ((items, None, True, ((), 0, None, -1, 0, True, object())), TypeError),
+    ]
+    node = (b"a\0", 0, 10, 0, 1, 0, 0)
+    models = [
+        ((b"x", 11, 0, False, (node,)), ValueError),
+        ((b"x\0", 11, 0, False, (node, (b"a\0", 0, 10, 0, 2**16, 0, 0))), ValueError),
+        ((b"x\0", 11, 0, False, (node, (b"a",))), TypeError),
     ]
 
     def run() -> None:
         for args, error in bad:
             try:
                 _clusupgrade.Call(*args)
+            except error:
+                pass
+        for args, error in models:
+            try:
+                _clusupgrade.SimModel(*args)
             except error:
                 pass
 

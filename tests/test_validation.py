@@ -101,7 +101,7 @@ def test_bad_simulator(kwargs: dict[str, object], error: type[Exception], words:
 def test_simulator_accepts_phase_enum_and_generators() -> None:
     sim = Simulator(p for p in clusupgrade.Phase)
     assert sim.phases == (1, 2, 3, 4, 5)
-    assert "Simulator(phases=(1, 2, 3, 4, 5)" in repr(sim)
+    assert "phases=(1, 2, 3, 4, 5)" in repr(sim)
 
 
 class TestNativeCall:
@@ -200,17 +200,19 @@ class TestNativeCall:
             job.wait("1")  # type: ignore[arg-type]
         assert job.wait() is True
 
-    def test_after_orders_calls(self) -> None:
+    def test_calls_do_not_queue_behind_each_other(self) -> None:
+        # There is no `after` chain any more (issue 10: each call held the
+        # previous one's context for ever): a call starts when started.
         items: queue.SimpleQueue[object] = queue.SimpleQueue()
-        first = _clusupgrade.Call(items, None, True, ((1,), 0, 0, 1, 0, True))
-        second = _clusupgrade.Call(items, None, True, ((2,), 0, 0, -1, 0, True), after=first.job)
-        second.start()
-        assert second.job.wait(0.2) is False  # waits for `first`, not started yet
-        first.start()
-        assert second.job.wait(10)
-        for bad in (object(), first):
-            with pytest.raises(TypeError, match="after must be None or a Job"):
-                _clusupgrade.Call(items, None, True, None, after=bad)
+        slow = _clusupgrade.Call(items, None, True, ((1, 2), 500_000_000, 0, -1, 0, True))
+        quick = _clusupgrade.Call(items, None, True, ((2,), 0, 0, -1, 0, True))
+        slow.start()
+        quick.start()
+        assert quick.job.wait(10) and not slow.job.finished
+        with pytest.raises(TypeError, match="after"):
+            _clusupgrade.Call(items, None, True, None, after=quick.job)  # type: ignore[call-arg]
+        slow.cancel()
+        assert slow.job.wait(10)
 
     def test_measure_adds_up_gil_time(self) -> None:
         plain = _clusupgrade.Call(queue.SimpleQueue(), None, True, ((1,) * 100, 0, 0, -1, 0, False))

@@ -14,9 +14,11 @@ from .api import check, phases, upgrade
 from .errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
 from .fleet import FleetUpgrade, upgrade_many
 from .info import ClusterInfo, cluster_info
+from .nodes import NodeInfo, NodeState
 from .phase import Phase, PhaseEvent
+from .preflight import Preflight, preflight
 from .result import UpgradeResult
-from .simulator import Simulator
+from .simulator import SimNode, Simulator
 from .stream import PhaseStream
 
 # Silent unless the application configures logging.
@@ -28,9 +30,13 @@ __all__ = [
     "ClusterInfo",
     "ClusterUpgradeError",
     "FleetUpgrade",
+    "NodeInfo",
+    "NodeState",
     "Phase",
     "PhaseEvent",
     "PhaseStream",
+    "Preflight",
+    "SimNode",
     "Simulator",
     "UpgradeResult",
     "UpgradeTimeoutError",
@@ -39,6 +45,7 @@ __all__ = [
     "check",
     "cluster_info",
     "phases",
+    "preflight",
     "upgrade",
     "upgrade_many",
 ]

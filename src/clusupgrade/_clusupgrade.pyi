@@ -11,8 +11,30 @@ KIND_QUERY: Final[int]
 CLUSAPI: Final[str]
 """"clusapi.dll" where the real backend is compiled in, "none" elsewhere."""
 
-SimulatorSpec = tuple[tuple[int, ...], int, int, int, int, bool]
-"""(phases, delay_ns, status, fail_after or -1, open_error, native_thread)"""
+SimulatorSpec = (
+    tuple[tuple[int, ...], int, int | None, int, int, bool]
+    | tuple[tuple[int, ...], int, int | None, int, int, bool, SimModel | None]
+)
+"""(phases, delay_ns, status or None, fail_after or -1, open_error,
+native_thread[, model]): without a status the model decides."""
+
+NodeSpec = tuple[bytes, int, int, int, int, int, int]
+"""(name UTF-16-LE, state, major, minor, build, highest, lowest)"""
+
+@final
+class SimModel:
+    """A simulated cluster's state, decided on natively (csrc/sim_model.c)."""
+
+    def __new__(
+        cls, name: bytes, level: int, upgrade_version: int, in_progress: bool, nodes: tuple[NodeSpec, ...]
+    ) -> SimModel: ...
+    def check(self) -> None: ...
+    @staticmethod
+    def live() -> int: ...
+    @property
+    def running(self) -> int: ...
+    @property
+    def refs(self) -> int: ...
 
 @final
 class Job:
@@ -31,7 +53,6 @@ class Call:
         cluster: str | None = None,
         perform: bool = True,
         simulator: SimulatorSpec | None = None,
-        after: Job | None = None,
         tag: int = 0,
         measure: bool = False,
         kind: int = ...,

@@ -57,7 +57,8 @@ CODES: dict[int, Code] = {
                "Restore normal quorum before raising the level."),
     5975: Code("ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED",
                "The cluster functional level has been raised, but not every feature is available yet.",
-               "Restart the Cluster service on every node to use all the new features."),
+               "The level WAS raised. Restart the cluster, not a node, to use every new feature: "
+               "Stop-Cluster, then Start-Cluster (the whole cluster stops: plan the downtime)."),
     5976: Code("ERROR_CLUSTER_UPGRADE_IN_PROGRESS",
                "The cluster is already being upgraded.",
                "Wait for the upgrade under way to finish."),

@@ -126,8 +126,8 @@ class FleetUpgrade:
             name, simulator = self._targets[index]
             spec = simulator._spec(self._perform) if simulator is not None else None
 
-            def make(after: _clusupgrade.Job | None = None) -> _clusupgrade.Call:
-                return _clusupgrade.Call(self._items, name, self._perform, spec, after, index)  # noqa: B023
+            def make() -> _clusupgrade.Call:
+                return _clusupgrade.Call(self._items, name, self._perform, spec, tag=index)  # noqa: B023
 
             started = time.monotonic()
             deadline = None if self._timeout is None else started + self._timeout
@@ -184,7 +184,6 @@ class FleetUpgrade:
                 events=tuple(member.events),
                 lost=member.call.lost,
                 duration=time.monotonic() - member.started,
-                simulator=self._targets[member.index][1],
             )
         except ClusterUpgradeError as err:
             self._outcomes[member.index] = err

@@ -6,11 +6,10 @@ from __future__ import annotations
 import logging
 import sys
 
-from . import _clusupgrade, _winerror
+from . import _clusupgrade, _winerror, proplist, sections
 from .errors import ClusterUpgradeError, unavailable
 from .phase import END_HEADER, PhaseEvent
 from .result import UpgradeResult
-from .simulator import Simulator
 
 log = logging.getLogger("clusupgrade")
 
@@ -34,11 +33,10 @@ def conclude(
     events: tuple[PhaseEvent, ...],
     lost: bool,
     duration: float,
-    simulator: Simulator | None = None,
 ) -> UpgradeResult:
-    """The result of the call whose end record is `end`; raises (and logs)
-    the error when it failed.  A simulated cluster that was upgraded moves up
-    one level."""
+    """The result of the call whose end record is `end`, with the levels the
+    cluster reported before and after it; raises (and logs) the error when
+    it failed."""
     _, _, status, stage, missing = END_HEADER.unpack_from(end)
     error = _failure(status, stage, missing, name=name, events=events)
     if error is not None:
@@ -48,13 +46,39 @@ def conclude(
         # Out of memory in a callback: the call went on, the consumer missed
         # some phases.  Reported, never turned into a failure of the call.
         log.warning("%s: some phases could not be delivered (out of memory)", where(name))
-    result = UpgradeResult(cluster=name, performed=perform, events=events, duration=duration, status=status)
-    if perform and simulator is not None:
-        simulator._upgraded()
+    found = sections.parse(end[END_HEADER.size :])
+    result = UpgradeResult(
+        cluster=name,
+        performed=perform,
+        events=events,
+        duration=duration,
+        status=status,
+        level_before=level_in(found, sections.CLUSTER_PROPS),
+        level_after=level_in(found, sections.CLUSTER_PROPS_AFTER) if perform else None,
+    )
     if result.restart_required:
         log.warning("%s: %s", where(name), _winerror.CODES[status].advice)
-    log.info("%s: %s in %.2f s", where(name), "upgraded" if perform else "ready to upgrade", duration)
+    log.info("%s: %s (%.2f s)", where(name), _summary(result), duration)
     return result
+
+
+def level_in(found: tuple[sections.Section, ...], ident: int) -> int | None:
+    """ClusterFunctionalLevel in the property list of section `ident`, or
+    None when the cluster did not report it."""
+    data = sections.data_of(found, ident)
+    return None if data is None else proplist.dword(proplist.parse(data), proplist.FUNCTIONAL_LEVEL)
+
+
+def _summary(result: UpgradeResult) -> str:
+    """What a successful call did, as far as the levels tell."""
+    before, after = result.level_before, result.level_after
+    if not result.performed:
+        return f"the check passed at level {before}" if before is not None else "the check passed"
+    if result.raised:
+        return f"raised the functional level from {before} to {after}"
+    if before is not None and after is not None:
+        return f"the call succeeded but the functional level stayed at {after}: nothing was raised"
+    return "the call succeeded; the cluster did not report its functional level, so whether it moved is unknown"
 
 
 def _failure(

@@ -22,15 +22,27 @@ class UpgradeResult:
     """Seconds the call took."""
     status: int
     """0, or 5975 (ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED): the level was
-    raised, and the Cluster service must restart for every new feature."""
+    raised, and the cluster must be restarted (Stop-Cluster, then
+    Start-Cluster) for every new feature."""
+    level_before: int | None = None
+    """ClusterFunctionalLevel read just before the call; None when the
+    cluster did not report it."""
+    level_after: int | None = None
+    """ClusterFunctionalLevel read just after an upgrade; None for a check
+    or when the cluster did not report it."""
 
     complete: bool = field(init=False)
     """True when the cluster reported UPGRADE_COMPLETE."""
+    raised: bool = field(init=False)
+    """True when both levels are known and the level moved up.  A status of
+    0 alone does not tell a raise from "nothing to raise"."""
 
     def __post_init__(self) -> None:
         seen = any(event.phase == Phase.UPGRADE_COMPLETE for event in self.events)
+        before, after = self.level_before, self.level_after
         # A frozen dataclass sets its derived fields this way.
         object.__setattr__(self, "complete", seen)
+        object.__setattr__(self, "raised", before is not None and after is not None and after > before)
 
     @property
     def restart_required(self) -> bool:

@@ -4,7 +4,8 @@ padding to 4`; a non-zero status means the data is absent and says why.
 
 The framing is written by clusupgrade's own C code, but what is inside came
 from a server, and the parser trusts neither: a section that does not fit is
-dropped with everything after it, never read past the end.
+dropped with everything after it, never read past the end; an id it does
+not know is kept, for the caller to ignore.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ CLUSTER_PROPS: Final = 2
 CLUSTER_PROPS_AFTER: Final = 3
 NODES: Final = 4
 NODE: Final = 5
+
+ERROR_INVALID_DATA: Final = 13
+"""The status clusupgrade gives a section that is there but malformed."""
 
 _HEAD = struct.Struct("=III")
 
@@ -39,7 +43,9 @@ def parse(payload: bytes) -> tuple[Section, ...]:
         start = offset + _HEAD.size
         if length > len(payload) - start:
             break
-        found.append(Section(ident, status, bytes(payload[start : start + length])))
+        # Data beside a failure status would be a writer's bug: absent.
+        data = bytes(payload[start : start + length]) if status == 0 else b""
+        found.append(Section(ident, status, data))
         offset = start + length + (-length % 4)
     return tuple(found)
 
@@ -47,3 +53,16 @@ def parse(payload: bytes) -> tuple[Section, ...]:
 def first(found: tuple[Section, ...], ident: int) -> Section | None:
     """The first section with id `ident`, or None."""
     return next((s for s in found if s.id == ident), None)
+
+
+def status_of(found: tuple[Section, ...], ident: int) -> int:
+    """Why section `ident` has no data: its status, or ERROR_INVALID_DATA
+    when it is missing; 0 when it was read."""
+    section = first(found, ident)
+    return ERROR_INVALID_DATA if section is None else section.status
+
+
+def data_of(found: tuple[Section, ...], ident: int) -> bytes | None:
+    """The data of section `ident` when it was read, else None."""
+    section = first(found, ident)
+    return section.data if section is not None and section.status == 0 else None

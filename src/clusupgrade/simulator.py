@@ -1,4 +1,13 @@
-"""A simulated cluster, for tests and rehearsals without Windows."""
+"""A simulated cluster, for tests and rehearsals without Windows.
+
+The cluster itself is a model in C (csrc/sim_model.c): nodes with states
+and versions, a functional level, the persistent "upgrade in progress"
+flag, and one upgrade at a time.  Every call to it, upgrade, check or
+query, goes through the same native trampoline and payload as a call to
+clusapi.dll, and the model decides it natively, as MS-CMRP describes; the
+script of phases and faults given here overrides it for rehearsing
+failures.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +16,31 @@ import numbers
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from typing import Any, Final, Literal
 
 from . import _clusupgrade, _validate
-
-if TYPE_CHECKING:
-    from .info import ClusterInfo
+from .nodes import NodeState, to_state
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 MAX_DELAY = 86400.0
 """A day per phase; anything longer is a mistake."""
+MAX_NODES: Final = 64
+"""The most nodes a failover cluster can have."""
+MAX_LEVEL: Final = 0xFFFF
+"""A level is the major word of a version DWORD."""
+
+LEVEL_OF_BUILD: Final = {14393: 9, 17763: 10, 20348: 11, 26100: 12}
+"""The highest functional level each Windows Server build supports: 2016,
+2019, 2022, 2025 (Microsoft documents 9; the rest are widely reported)."""
+DEFAULT_OS: Final = (10, 0, 26100)
+"""Windows Server 2025."""
+DEFAULT_LEVEL: Final = 11
+"""With nodes on Windows Server 2025 (highest level 12): ready to raise."""
+
+SCENARIOS: Final = ("ready", "nothing-to-do", "node-down", "node-paused", "not-upgraded", "in-progress")
+"""The named clusters Simulator.scenario() builds."""
 
 CallbackThread = Literal["native", "caller"]
 
@@ -37,35 +60,128 @@ def _delay(value: object) -> float:
     return seconds
 
 
-class Simulator:
-    """A cluster that plays a script of phases through the native trampoline.
+def _os_version(value: object, what: str) -> tuple[int, int, int]:
+    if not (isinstance(value, tuple) and len(value) == 3):
+        raise TypeError(f"{what} must be a (major, minor, build) tuple")
+    major, minor, build = (_validate.integer(v, f"{what} parts", 0, 0xFFFF) for v in value)
+    return (major, minor, build)
 
-    Pass it as ``cluster`` to :func:`clusupgrade.upgrade`,
-    :func:`clusupgrade.phases` or :func:`clusupgrade.check`.
+
+def _state(value: object, what: str) -> NodeState | int:
+    return to_state(_validate.integer(value, what, INT32_MIN, INT32_MAX))
+
+
+@dataclass(frozen=True)
+class SimNode:
+    """One node of a simulated cluster.
+
+    `highest_level` is the highest functional level the node supports; by
+    default the one its Windows Server build is known for (LEVEL_OF_BUILD).
+    `lowest_level` defaults to one below it: a node joins a cluster one
+    level down during a rolling upgrade.
+    """
+
+    name: str
+    state: NodeState | int = NodeState.UP
+    os_version: tuple[int, int, int] = DEFAULT_OS
+    highest_level: int | None = None
+    lowest_level: int | None = None
+
+    def __post_init__(self) -> None:
+        # A frozen dataclass sets its checked fields this way.
+        set_ = object.__setattr__
+        set_(self, "name", _validate.cluster_name(self.name, "node name"))
+        set_(self, "state", _state(self.state, f"state of node {self.name}"))
+        set_(self, "os_version", _os_version(self.os_version, f"os_version of node {self.name}"))
+        highest = self.highest_level
+        if highest is None:
+            highest = LEVEL_OF_BUILD.get(self.os_version[2])
+            if highest is None:
+                raise ValueError(
+                    f"node {self.name} runs build {self.os_version[2]}, whose functional level is not "
+                    f"known here ({sorted(LEVEL_OF_BUILD)}): give its highest_level"
+                )
+        highest = _validate.integer(highest, f"highest_level of node {self.name}", 1, MAX_LEVEL)
+        lowest = highest - 1 if self.lowest_level is None else self.lowest_level
+        lowest = _validate.integer(lowest, f"lowest_level of node {self.name}", 0, highest)
+        set_(self, "highest_level", highest)
+        set_(self, "lowest_level", lowest)
+
+    def _native(self) -> tuple[bytes, int, int, int, int, int, int]:
+        """What SimModel takes for this node."""
+        assert self.highest_level is not None and self.lowest_level is not None
+        major, minor, build = self.os_version
+        return (
+            self.name.encode("utf-16-le"),
+            int(self.state),
+            major,
+            minor,
+            build,
+            (self.highest_level << 16) | build,
+            (self.lowest_level << 16) | build,
+        )
+
+
+def _default_nodes(os_version: tuple[int, int, int]) -> tuple[SimNode, ...]:
+    return tuple(SimNode(f"HV{i}", os_version=os_version) for i in (1, 2, 3))
+
+
+def _nodes(value: object) -> tuple[SimNode, ...]:
+    if isinstance(value, (str, bytes, SimNode)) or not isinstance(value, Iterable):
+        raise TypeError(f"nodes must be an iterable of SimNode, not {type(value).__name__}")
+    nodes = tuple(value)
+    for node in nodes:
+        if not isinstance(node, SimNode):
+            raise TypeError(f"every node must be a SimNode, not {type(node).__name__}")
+    if not 1 <= len(nodes) <= MAX_NODES:
+        raise ValueError(f"a cluster has 1 to {MAX_NODES} nodes, got {len(nodes)}")
+    names = [node.name.casefold() for node in nodes]
+    if len(set(names)) != len(names):
+        raise ValueError("node names must be distinct (Windows ignores case)")
+    return nodes
+
+
+class Simulator:
+    """A simulated cluster, passed as ``cluster`` to any clusupgrade call.
+
+    The cluster:
+
+    - ``name``: what events, errors and cluster_info() call it.
+    - ``functional_level``: its level (11 by default: Windows Server 2022).
+    - ``nodes``: its nodes, :class:`SimNode` objects; by default HV1, HV2
+      and HV3, up, on Windows Server 2025 (``os_version``), so that a raise
+      to 12 is ready.  ``os_version`` sets the default nodes' Windows.
+    - ``upgrade_version``: the ClusterUpgradeVersion it reports; the
+      simulator does not model how a raise changes it.
+    - ``upgrade_in_progress``: the persistent flag that makes every upgrade
+      and check fail with 5976.
+
+    It decides each upgrade or check as a real cluster does (see the
+    README): 5976 while another call holds it or the flag is set, 5050 for
+    a down node, 5070 for a paused one, 5072 for one joining or in an
+    unknown state, 5973 when only some nodes support the next level,
+    success with nothing to do when none does, and a raise by one level,
+    made when the native call returns, when all do.
+
+    The script, which overrides the model for rehearsing faults:
 
     - ``phases``: what an upgrade (perform=True) reports, in order; any
-      32-bit signed values, unknown ones included.
+      32-bit signed values, unknown ones included.  A refusal reports them
+      up to VALIDATING_UPGRADE (2); 5976 none.
     - ``check_phases``: what a check (perform=False) reports.
-    - ``delay``: seconds between two phases.
-    - ``status``: the Win32 code the call returns at the end (0 success,
+    - ``delay``: seconds between two phases, and before a query answers.
+    - ``status``: None lets the model decide; a Win32 code makes every
+      upgrade and check play its phases and return that code (0 success,
       5975 success that needs a restart, anything else a failure).
     - ``fail_after``: stop after this many phases and return ``status``, or
-      5977 (ERROR_CLUSTER_UPGRADE_INCOMPLETE) when ``status`` is 0.
+      5977 (ERROR_CLUSTER_UPGRADE_INCOMPLETE) when it is None or 0.
     - ``open_error``: opening the cluster fails with this code (1722: the
-      cluster cannot be reached, 5: access denied).
+      cluster cannot be reached, 5: access denied), for queries too.
     - ``callback_thread``: ``"native"`` calls back on a thread of the
       simulator's own, as a cluster service thread would; ``"caller"`` on
       the thread that made the call.
-    - ``name``: what events and errors call the cluster.
-    - ``functional_level``, ``os_version``, ``mixed_mode``: what
-      :func:`cluster_info` reports.  The defaults describe a cluster in the
-      middle of a rolling upgrade to Windows Server 2025: level 10 (2019),
-      nodes of two versions.  A simulated upgrade that succeeds while
-      watched raises the level by one and ends mixed mode.
 
-    Like a real cluster, a simulator runs one upgrade at a time: a second
-    call waits until the first has returned.  A FALSE answer stops the
-    script with ERROR_CANCELLED (1223).
+    A FALSE answer stops the script with ERROR_CANCELLED (1223).
     """
 
     def __init__(
@@ -73,20 +189,22 @@ class Simulator:
         phases: Iterable[int] = (1, 2, 3, 4, 5),
         *,
         delay: float = 0.0,
-        status: int = 0,
+        status: int | None = None,
         fail_after: int | None = None,
         callback_thread: CallbackThread = "native",
         name: str = "simulated",
         check_phases: Iterable[int] = (1, 2),
         open_error: int = 0,
-        functional_level: int = 10,
-        os_version: tuple[int, int, int] = (10, 0, 26100),
-        mixed_mode: bool = True,
+        functional_level: int = DEFAULT_LEVEL,
+        nodes: Iterable[SimNode] | None = None,
+        os_version: tuple[int, int, int] | None = None,
+        upgrade_version: int = 0,
+        upgrade_in_progress: bool = False,
     ) -> None:
         self.phases = _phases(phases, "phases")
         self.check_phases = _phases(check_phases, "check_phases")
         self.delay = _delay(delay)
-        self.status = _validate.win32_code(status, "status")
+        self.status = None if status is None else _validate.win32_code(status, "status")
         self.open_error = _validate.win32_code(open_error, "open_error")
         if fail_after is not None:
             fail_after = _validate.integer(fail_after, "fail_after", 0, len(self.phases))
@@ -95,103 +213,134 @@ class Simulator:
             raise ValueError(f"callback_thread must be 'native' or 'caller', not {callback_thread!r}")
         self.callback_thread: CallbackThread = callback_thread
         self.name = _validate.cluster_name(name, "simulator name")
-        self.functional_level = _validate.integer(functional_level, "functional_level", 1, 0xFFFF)
-        if not (isinstance(os_version, tuple) and len(os_version) == 3):
-            raise TypeError("os_version must be a (major, minor, build) tuple")
-        self.os_version = tuple(_validate.integer(v, "os_version parts", 0, 0xFFFF) for v in os_version)
-        self.mixed_mode = _validate.flag(mixed_mode, "mixed_mode")
+        level = _validate.integer(functional_level, "functional_level", 1, MAX_LEVEL)
+        if nodes is not None and os_version is not None:
+            raise TypeError("give nodes or os_version, not both: os_version sets the default nodes' Windows")
+        self.nodes = _nodes(nodes) if nodes is not None else _default_nodes(
+            DEFAULT_OS if os_version is None else _os_version(os_version, "os_version")
+        )
+        """The nodes as configured (their states and levels do not change)."""
+        self._model = _clusupgrade.SimModel(
+            self.name.encode("utf-16-le"),
+            level,
+            _validate.win32_code(upgrade_version, "upgrade_version"),
+            _validate.flag(upgrade_in_progress, "upgrade_in_progress"),
+            tuple(node._native() for node in self.nodes),
+        )
         self._lock = threading.Lock()
-        # The jobs of the calls started on this simulator, oldest first: the
-        # newest finished one and every one not finished yet.  Each waits
-        # natively for the one before it, so they finish in this order.
-        # Jobs, not Calls: a caller that drops its Call leaves the call.
-        self._jobs: list[_clusupgrade.Job] = []
+        # The jobs of the calls started on this simulator, each with whether
+        # it counts in `runs` and `answers` (upgrades and checks do, the
+        # reads of cluster_info() and preflight() do not): every one not
+        # finished yet and the newest finished one that counts.  Jobs, not
+        # Calls: a caller that drops its Call leaves the call.
+        self._jobs: list[tuple[_clusupgrade.Job, bool]] = []
         self._forgotten = 0
+
+    @classmethod
+    def scenario(cls, name: str, /, **overrides: Any) -> Simulator:
+        """A simulator of the named cluster (one of SCENARIOS), with any
+        argument of Simulator() overridden:
+
+        - ``ready``: level 11, three nodes up on Windows Server 2025.
+        - ``nothing-to-do``: the same at level 12: no node supports more.
+        - ``node-down``, ``node-paused``: ready, but HV3 is down or paused.
+        - ``not-upgraded``: HV3 still runs Windows Server 2022 (level 11 at most).
+        - ``in-progress``: ready, but an upgrade is in progress (5976).
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"scenario must be a str, not {type(name).__name__}")
+        build = _SCENARIOS.get(name)
+        if build is None:
+            raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
+        return cls(**{**build(), **overrides})
 
     def __repr__(self) -> str:
         return (
-            f"Simulator(phases={self.phases!r}, delay={self.delay!r}, status={self.status!r}, "
-            f"fail_after={self.fail_after!r}, callback_thread={self.callback_thread!r}, "
-            f"name={self.name!r})"
+            f"Simulator(name={self.name!r}, nodes={self.nodes!r}, phases={self.phases!r}, "
+            f"delay={self.delay!r}, status={self.status!r}, fail_after={self.fail_after!r}, "
+            f"callback_thread={self.callback_thread!r})"
         )
 
     @property
     def answers(self) -> list[bool]:
-        """What the trampoline answered each callback of the last finished call."""
+        """What the trampoline answered each callback of the last finished
+        upgrade or check."""
+        self._model.check()
         with self._lock:
-            for job in reversed(self._jobs):
-                if job.finished:
+            for job, counted in reversed(self._jobs):
+                if counted and job.finished:
                     return job.answers()
         return []
 
     @property
     def runs(self) -> int:
-        """How many calls have finished on this simulator."""
+        """How many upgrades and checks have finished on this simulator."""
+        self._model.check()
         with self._lock:
-            return self._forgotten + sum(1 for job in self._jobs if job.finished)
+            return self._forgotten + sum(1 for job, counted in self._jobs if counted and job.finished)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until no call runs on this simulator; False on timeout.
 
         A cancelled or abandoned call goes on natively until its script ends,
-        as it would on a cluster: this is how to wait for that.
+        as it would on a cluster: this is how to wait for that.  Raises
+        RuntimeError in a child process forked while a call was running.
         """
         seconds = _validate.timeout(timeout)
+        self._model.check()
         with self._lock:
-            last = self._jobs[-1] if self._jobs else None
-        if last is None:
-            return True
+            pending = [job for job, _ in self._jobs if not job.finished]
         deadline = None if seconds is None else time.monotonic() + seconds
-        # In short waits, so that Ctrl+C gets through on Windows too.
-        while True:
-            step = 0.2 if deadline is None else min(0.2, max(0.0, deadline - time.monotonic()))
-            if last.wait(step):
-                return True
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
+        return all(_wait(job, deadline) for job in pending)
 
-    def info(self) -> ClusterInfo:
-        """What cluster_info() reports for this simulated cluster."""
-        from .info import ClusterInfo
-
-        level = self.functional_level
-        return ClusterInfo(
-            name=self.name,
-            os_version=self.os_version,  # type: ignore[arg-type]
-            highest_version=(level + 1 if self.mixed_mode else level, 0),
-            lowest_version=(level, 0),
-            mixed_mode=self.mixed_mode,
-        )
-
-    def _upgraded(self) -> None:
-        """A watched upgrade succeeded: the cluster moved up one level."""
-        with self._lock:
-            self.functional_level += 1
-            self.mixed_mode = False
-
-    def _spec(self, perform: bool) -> tuple[tuple[int, ...], int, int, int, int, bool]:
-        """The script the native Call takes for one call."""
-        phases = self.phases if perform else self.check_phases
-        fail_after = -1 if self.fail_after is None else min(self.fail_after, len(phases))
+    def _spec(self, perform: bool, *, query: bool = False) -> _clusupgrade.SimulatorSpec:
+        """The simulated call the native Call takes: a query reports no
+        phases and ignores the status."""
+        phases = () if query else self.phases if perform else self.check_phases
+        fail_after = -1 if query or self.fail_after is None else min(self.fail_after, len(phases))
         return (
             phases,
             round(self.delay * 1e9),
-            self.status,
+            None if query else self.status,
             fail_after,
             self.open_error,
             self.callback_thread == "native",
+            self._model,
         )
 
-    def _start(self, make: Callable[[_clusupgrade.Job | None], _clusupgrade.Call]) -> _clusupgrade.Call:
-        """Make and start a call that runs after every earlier one."""
+    def _track(self, job: _clusupgrade.Job, *, counted: bool = True) -> None:
+        """Remember a call started on this simulator, for wait(), runs and answers."""
         with self._lock:
-            call = make(self._jobs[-1] if self._jobs else None)
-            call.start()
-            self._jobs.append(call.job)
-            finished = 0
-            while finished < len(self._jobs) and self._jobs[finished].finished:
-                finished += 1
-            if finished > 1:
-                self._forgotten += finished - 1
-                del self._jobs[: finished - 1]
-        return call
+            self._jobs.append((job, counted))
+            # Read each job's state once: a call may finish meanwhile.
+            states = [(j, c, j.finished) for j, c in self._jobs]
+            counted_done = [i for i, (_, c, done) in enumerate(states) if c and done]
+            newest = counted_done[-1] if counted_done else -1
+            self._forgotten += max(0, len(counted_done) - 1)
+            self._jobs = [(j, c) for i, (j, c, done) in enumerate(states) if i == newest or not done]
+
+
+def _wait(job: _clusupgrade.Job, deadline: float | None) -> bool:
+    """Wait for `job` until `deadline`, in short waits so that Ctrl+C gets
+    through on Windows too."""
+    while True:
+        step = 0.2 if deadline is None else min(0.2, max(0.0, deadline - time.monotonic()))
+        if job.wait(step):
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+
+
+def _scenario_nodes(**changes: SimNode) -> dict[str, Any]:
+    """The default nodes with some replaced by name."""
+    return {"nodes": tuple(changes.get(node.name, node) for node in _default_nodes(DEFAULT_OS))}
+
+
+_SCENARIOS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
+    "ready": dict,
+    "nothing-to-do": lambda: {"functional_level": 12},
+    "node-down": lambda: _scenario_nodes(HV3=SimNode("HV3", state=NodeState.DOWN)),
+    "node-paused": lambda: _scenario_nodes(HV3=SimNode("HV3", state=NodeState.PAUSED)),
+    "not-upgraded": lambda: _scenario_nodes(HV3=SimNode("HV3", os_version=(10, 0, 20348))),
+    "in-progress": lambda: {"upgrade_in_progress": True},
+}

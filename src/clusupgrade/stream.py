@@ -29,38 +29,25 @@ from .outcome import conclude, log, log_event, where
 from .phase import PHASE_KIND, PhaseEvent
 from .result import UpgradeResult
 from .simulator import Simulator
+from .target import Target, resolve
 from .waiting import POLL_SECONDS, next_record
 
 __all__ = ["POLL_SECONDS", "CallStream", "PhaseStream", "Target", "launch", "resolve"]
-
-Target = str | Simulator | None
 
 
 _WAKE: Final = object()
 """Put by cancel() so that a consumer blocked in another thread stops."""
 
 
-def launch(
-    simulator: Simulator | None, make: Callable[[_clusupgrade.Job | None], _clusupgrade.Call]
-) -> _clusupgrade.Call:
-    """Make a call with `make(after)` and start it; a simulator's calls run
-    one after another, as on a real cluster."""
-    if simulator is not None:
-        return simulator._start(make)
-    call = make(None)
+def launch(simulator: Simulator | None, make: Callable[[], _clusupgrade.Call]) -> _clusupgrade.Call:
+    """Make a call with `make()` and start it; a simulator keeps its Job,
+    for wait(), runs and answers.  Calls to one simulated cluster do not
+    queue: the cluster itself refuses a second one (5976)."""
+    call = make()
     call.start()
+    if simulator is not None:
+        simulator._track(call.job)
     return call
-
-
-def resolve(cluster: object) -> tuple[str | None, Simulator | None]:
-    """(name, simulator) for what a user passed as `cluster`."""
-    if cluster is None:
-        return None, None
-    if isinstance(cluster, Simulator):
-        return cluster.name, cluster
-    if not isinstance(cluster, str):
-        raise TypeError(f"cluster must be None, a str or a Simulator, not {type(cluster).__name__}")
-    return _validate.cluster_name(cluster), None
 
 
 class CallStream:
@@ -115,8 +102,8 @@ class CallStream:
     def _start(self) -> None:
         spec = self._simulator._spec(self._perform) if self._simulator is not None else None
 
-        def make(after: _clusupgrade.Job | None = None) -> _clusupgrade.Call:
-            return _clusupgrade.Call(self._items, self._name, self._perform, spec, after)
+        def make() -> _clusupgrade.Call:
+            return _clusupgrade.Call(self._items, self._name, self._perform, spec)
 
         self._started = time.monotonic()
         if self._timeout is not None:
@@ -158,7 +145,6 @@ class CallStream:
             events=tuple(self._events),
             lost=self._call.lost,
             duration=time.monotonic() - self._started,
-            simulator=self._simulator,
         )
         self._state = "done"
 
