@@ -31,18 +31,37 @@ cu_wall_ns(void)
     return clock_ns(CLOCK_REALTIME);
 }
 
+#if defined(__linux__)
+static __thread uint64_t cached_tid;
+
+static void
+forget_tid(void)
+{
+    cached_tid = 0;
+}
+
+static void
+forget_tid_at_fork(void)
+{
+    (void)pthread_atfork(NULL, NULL, forget_tid);
+}
+#endif
+
 uint64_t
 cu_thread_id(void)
 {
 #if defined(__linux__)
     /* gettid is a real system call; a thread's id never changes, so every
-     * callback after the first on a thread reads it from here. */
-    static __thread uint64_t tid;
+     * callback after the first on a thread reads it from here.  Except
+     * across fork(): the child's only thread inherits the forking thread's
+     * cache but has an id of its own, so the child forgets the cache. */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-    if (tid == 0) {
-        tid = (uint64_t)syscall(SYS_gettid);
+    if (cached_tid == 0) {
+        (void)pthread_once(&once, forget_tid_at_fork);
+        cached_tid = (uint64_t)syscall(SYS_gettid);
     }
-    return tid;
+    return cached_tid;
 #elif defined(__APPLE__)
     uint64_t tid = 0;
     pthread_threadid_np(NULL, &tid);

@@ -19,6 +19,34 @@ typedef struct worker_args {
     cu_context *ctx;
 } worker_args;
 
+/* Out of memory while collecting the sections.  A query has nothing else
+ * to report, so it fails with ERROR_NOT_ENOUGH_MEMORY.  An upgrade keeps
+ * the cluster's own status: the call was made (and a raise cannot be
+ * undone); only what was read around it is lost, which its sections say,
+ * so the Python layer reports the levels as unknown rather than the call
+ * as failed. */
+static void
+drop_payload(cu_context *ctx)
+{
+    cu_buf_free(&ctx->payload);
+    if (ctx->kind == CU_KIND_QUERY) {
+        if (ctx->status == 0) {
+            ctx->status = CU_ERROR_NOT_ENOUGH_MEMORY;
+        }
+        return;
+    }
+    cu_buf_section_absent(&ctx->payload, CU_SECTION_CLUSTER_PROPS,
+                          CU_ERROR_NOT_ENOUGH_MEMORY);
+    if (ctx->perform) {
+        cu_buf_section_absent(&ctx->payload, CU_SECTION_CLUSTER_PROPS_AFTER,
+                              CU_ERROR_NOT_ENOUGH_MEMORY);
+    }
+    if (ctx->payload.failed) {
+        /* No sections at all: the levels read as unknown just the same. */
+        cu_buf_free(&ctx->payload);
+    }
+}
+
 void
 cu_call_native(const cu_backend *backend, cu_context *ctx)
 {
@@ -34,10 +62,7 @@ cu_call_native(const cu_backend *backend, cu_context *ctx)
     ctx->stage = (int)stage;
     ctx->missing = missing;
     if (ctx->payload.failed) {
-        /* A truncated payload would read as "the cluster reported
-         * nothing"; say what happened instead. */
-        cu_buf_free(&ctx->payload);
-        ctx->status = CU_ERROR_NOT_ENOUGH_MEMORY;
+        drop_payload(ctx);
     }
     /* Publishes the outcome: readers see it once they see `finished`. */
     cu_context_finish(ctx);
