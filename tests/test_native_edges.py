@@ -3,15 +3,15 @@ around an irreversible call, and thread ids after fork."""
 
 from __future__ import annotations
 
-import os
 import struct
 import sys
 import threading
+
 import pytest
 
 from .conftest import run_python
 
-linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD and gettid are Linux's")
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="gettid is Linux's")
 
 
 TID_AFTER_FORK = r"""
