@@ -10,6 +10,7 @@ timing is asserted anywhere in tests/.
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import os
 import platform
@@ -23,10 +24,11 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import clusupgrade
 from clusupgrade import _clusupgrade
-from clusupgrade.phase import END_KIND
+from clusupgrade.phase import END_HEADER, END_KIND
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
@@ -74,25 +76,49 @@ def trampoline_ns(native: bool, measure: bool = False) -> tuple[float, float]:
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
-def end_to_end(native: bool) -> float:
-    """Events per second from the cluster into a Python consumer."""
+def bare_loop_once(spec: tuple[tuple[int, ...], int, int, int, int, bool]) -> float:
+    """Events per second from the cluster into a plain get() loop."""
+    n = len(spec[0])
+    items: queue.SimpleQueue[object] = queue.SimpleQueue()
+    call = _clusupgrade.Call(items, None, True, spec)
+    start = time.perf_counter()
+    call.start()
+    got = 0
+    while True:
+        item = items.get()
+        if item[0] == END_KIND:  # type: ignore[index]  # the call returned
+            break
+        got += 1
+    assert got == n
+    return n / (time.perf_counter() - start)
+
+
+def upgrade_once(native: bool) -> float:
+    """Events per second through upgrade() with a no-op on_phase: the
+    product's whole Python side (events kept in the result)."""
+    phases = script(N, native)[0]
+    sim = clusupgrade.Simulator(phases, callback_thread="native" if native else "caller")
+    start = time.perf_counter()
+    result = clusupgrade.upgrade(sim, on_phase=lambda event: None)
+    rate = N / (time.perf_counter() - start)
+    assert len(result.events) == N
+    return rate
+
+
+def end_to_end(native: bool) -> dict[str, float]:
+    """The bare loop and upgrade(), run in turns in this one process, so
+    that a busy machine slows both alike; their ratio is the median of the
+    ratios of each turn."""
     spec = script(N, native)
-
-    def once() -> float:
-        items: queue.SimpleQueue[object] = queue.SimpleQueue()
-        call = _clusupgrade.Call(items, None, True, spec)
-        start = time.perf_counter()
-        call.start()
-        got = 0
-        while True:
-            item = items.get()
-            if item[0] == END_KIND:  # type: ignore[index]  # the call returned
-                break
-            got += 1
-        assert got == N
-        return N / (time.perf_counter() - start)
-
-    return median(once)
+    bare, full = [], []
+    for _ in range(REPEAT):
+        bare.append(bare_loop_once(spec))
+        full.append(upgrade_once(native))
+    return {
+        "events_per_s": statistics.median(bare),
+        "upgrade_events_per_s": statistics.median(full),
+        "upgrade_ratio": statistics.median(f / b for f, b in zip(full, bare, strict=True)),
+    }
 
 
 def foreign_callback_ns(lib: ctypes.CDLL, kind: str, native: bool) -> float:
@@ -167,24 +193,41 @@ def background_ratio() -> float:
 
 
 FLEET = """
-import resource, time, clusupgrade
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-sims = [clusupgrade.Simulator(name=f"c{i}", delay=0.05) for i in range(1000)]
+import resource, sys, time, clusupgrade
+
+
+def peak_kib():
+    # VmHWM starts afresh at exec; ru_maxrss may carry the parent's peak
+    # across fork and exec (Linux), which hid every size behind the parent's.
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+size = int(sys.argv[1])
+before = peak_kib()
+sims = [clusupgrade.Simulator(name=f"c{i}", delay=0.05) for i in range(size)]
 start = time.perf_counter()
-fleet = clusupgrade.upgrade_many(sims, max_parallel=1000)
+fleet = clusupgrade.upgrade_many(sims, max_parallel=size)
 events = sum(1 for _ in fleet)
 wall = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(events, len(fleet.succeeded), wall, before, peak)
+print(events, len(fleet.succeeded), wall, before, peak_kib())
 """
+FLEET_SIZES = tuple(int(n) for n in os.environ.get("BENCH_FLEETS", "1000,5000,10000").split(","))
 
 
-def fleet() -> dict[str, float]:
+def fleet(size: int) -> dict[str, float]:
+    """`size` simulated clusters at once (5 phases, 50 ms apart, callbacks
+    on each cluster's own native thread), each run in a fresh interpreter."""
     runs = []
     for _ in range(REPEAT):
-        out = subprocess.run([sys.executable, "-c", FLEET], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", FLEET, str(size)], capture_output=True, text=True, check=True
+        ).stdout
         events, ok, wall, before, peak = out.split()
-        assert int(events) == 5000 and int(ok) == 1000, out
+        assert int(events) == 5 * size and int(ok) == size, out
         runs.append((float(wall), int(peak) / 1024, (int(peak) - int(before)) / 1024))
     return {
         "wall_s": statistics.median(r[0] for r in runs),
@@ -193,46 +236,162 @@ def fleet() -> dict[str, float]:
     }
 
 
+def per_event_ns(action: Callable[[], object], n: int = 100_000) -> float:
+    """CPU ns of this thread per call of `action` (thread time: a busy
+    machine's other processes do not count), the best of REPEAT."""
+
+    def once() -> float:
+        start = time.thread_time_ns()
+        for _ in range(n):
+            action()
+        return (time.thread_time_ns() - start) / n
+
+    return min(once() for _ in range(REPEAT))
+
+
+def python_side() -> dict[str, float]:
+    """Where the Python side's time per event goes, and what each change
+    saved: the costs of the old ways next to the new ones."""
+    import dataclasses
+    import logging
+
+    from clusupgrade import stream
+    from clusupgrade.outcome import log_event
+    from clusupgrade.phase import PHASE_RECORD, Phase, PhaseEvent, new_event, to_phase, unpack_phase
+
+    record = PHASE_RECORD.pack(ord("P"), 0, 3, 1_500_000, 1_700_000_000_000_000_000, 4242)
+    items: queue.SimpleQueue[object] = queue.SimpleQueue()
+    event = new_event(3, 1, 1_500_000, 1_700_000_000_000_000_000, 4242, "c")
+    fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(PhaseEvent)}
+    logging.getLogger("clusupgrade").setLevel(logging.WARNING)
+
+    def get() -> None:
+        items.put(record)
+        items.get(True, 0.2)
+
+    costs = {
+        "put_ns": per_event_ns(lambda: items.put(record)),
+        "put_get_ns": per_event_ns(get),
+        "unpack_ns": per_event_ns(lambda: unpack_phase(record)),
+        "enum_call_ns": per_event_ns(lambda: Phase(3)),
+        "to_phase_ns": per_event_ns(lambda: to_phase(3)),
+        "dataclass_init_ns": per_event_ns(lambda: PhaseEvent(**fields)),
+        "new_event_ns": per_event_ns(lambda: new_event(3, 1, 1_500_000, 1_700_000_000_000_000_000, 4242, "c")),
+        "log_event_info_off_ns": per_event_ns(lambda: log_event(event)),
+    }
+    costs["get_ns"] = costs.pop("put_get_ns") - costs["put_ns"]
+
+    # The whole consumer, upgrade() over a call whose records are all
+    # queued already: the Python side alone, without the native one.
+    end = END_HEADER.pack(END_KIND, 0, 0, _clusupgrade.STAGE_UPGRADE, -1)
+
+    class Ended:
+        lost = False
+
+        def end(self) -> bytes:
+            return end
+
+        def cancel(self) -> None:
+            pass
+
+    def consumer(keep_gc: bool) -> float:
+        real_launch = stream.launch
+        stream.launch = lambda simulator, make: Ended()  # type: ignore[assignment, return-value]
+        try:
+            best = float("inf")
+            for _ in range(REPEAT):
+                phases = clusupgrade.PhaseStream("c")
+                for _ in range(N):
+                    phases._items.put(record)
+                phases._items.put(end)
+                if not keep_gc:
+                    gc.disable()
+                start = time.thread_time_ns()
+                with phases:
+                    for _ in phases:
+                        pass
+                best = min(best, (time.thread_time_ns() - start) / N)
+                gc.enable()
+            return best
+        finally:
+            stream.launch = real_launch
+
+    costs["consumer_ns"] = consumer(True)
+    costs["consumer_no_gc_ns"] = consumer(False)
+    return costs
+
+
+PARTS = set(os.environ.get("BENCH_PARTS", "trampoline,python,fleet").split(","))
+
+
 def main() -> None:
-    lib = build_driver()
     results: dict[str, object] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.python_implementation()} {platform.python_version()}",
         "repeat": REPEAT,
         "phases": N,
     }
-    for native in (False, True):
-        where = "native thread" if native else "calling thread"
-        per, _ = trampoline_ns(native)
-        _, held = trampoline_ns(native, measure=True)
-        results[where] = {
-            "trampoline_ns": per,
-            "gil_held_ns": held,
-            "floor_ns": floor_ns(lib, native),
-            "events_per_s": end_to_end(native),
-            "ctypes_ns": foreign_callback_ns(lib, "ctypes", native),
-            "cffi_ns": foreign_callback_ns(lib, "cffi", native),
-        }
-    results["background_ratio"] = background_ratio()
-    results["fleet_1000"] = fleet()
+    if "trampoline" in PARTS:
+        lib = build_driver()
+        for native in (False, True):
+            where = "native thread" if native else "calling thread"
+            per, _ = trampoline_ns(native)
+            _, held = trampoline_ns(native, measure=True)
+            results[where] = {
+                "trampoline_ns": per,
+                "gil_held_ns": held,
+                "floor_ns": floor_ns(lib, native),
+                **end_to_end(native),
+                "ctypes_ns": foreign_callback_ns(lib, "ctypes", native),
+                "cffi_ns": foreign_callback_ns(lib, "cffi", native),
+            }
+        results["background_ratio"] = background_ratio()
+    if "python" in PARTS:
+        results["python_side"] = python_side()
+    if "fleet" in PARTS:
+        results["fleets"] = {str(size): fleet(size) for size in FLEET_SIZES}
     print(json.dumps(results, indent=2))
-    print()
-    print(
-        "| path | trampoline ns/callback | floor ns | ratio to floor | GIL held ns | "
-        "events/s into Python | ctypes ns | cffi ns | ctypes / ours | cffi / ours |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for where in ("calling thread", "native thread"):
-        r = results[where]  # type: ignore[index]
+    report(results)
+
+
+def report(results: dict[str, Any]) -> None:
+    """The README's tables."""
+    if "native thread" in results:
+        print()
         print(
-            f"| {where} | {r['trampoline_ns']:.0f} | {r['floor_ns']:.0f} | {r['trampoline_ns'] / r['floor_ns']:.2f}x | "
-            f"{r['gil_held_ns']:.0f} | {r['events_per_s'] / 1e6:.2f} M | {r['ctypes_ns']:.0f} | {r['cffi_ns']:.0f} | "
-            f"{r['ctypes_ns'] / r['trampoline_ns']:.1f}x | {r['cffi_ns'] / r['trampoline_ns']:.1f}x |"
+            "| callbacks on | clusupgrade ns/callback | GIL held ns | floor ns | events/s into a Python consumer "
+            "| upgrade() events/s | upgrade() ÷ bare loop | ctypes ns | cffi ns | ctypes ÷ ours | cffi ÷ ours |"
         )
-    f = results["fleet_1000"]  # type: ignore[index]
-    print(f"\nbackground thread during a blocking call: {results['background_ratio']:.3f} of its solo speed")
-    print(f"fleet of 1000 simulated clusters: {f['wall_s']:.2f} s, peak RSS {f['peak_rss_mib']:.0f} MiB "
-          f"(+{f['growth_mib']:.0f} MiB), all 5000 events delivered")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for where in ("calling thread", "native thread"):
+            r = results[where]
+            print(
+                f"| {where} | {r['trampoline_ns']:.0f} | {r['gil_held_ns']:.0f} | {r['floor_ns']:.0f} | "
+                f"{r['events_per_s'] / 1e6:.2f} M | {r['upgrade_events_per_s'] / 1e6:.2f} M | "
+                f"{r['upgrade_ratio']:.2f} | {r['ctypes_ns']:.0f} | {r['cffi_ns']:.0f} | "
+                f"{r['ctypes_ns'] / r['trampoline_ns']:.1f}× | {r['cffi_ns'] / r['trampoline_ns']:.1f}× |"
+            )
+        print(f"\nbackground thread during a blocking call: {results['background_ratio']:.3f} of its solo speed")
+    if "python_side" in results:
+        p = results["python_side"]
+        print("\n| per event, CPU ns | before | now |\n|---|---|---|")
+        print(f"| wait: get() of a queued record | {p['get_ns']:.0f} | {p['get_ns']:.0f} |")
+        print(f"| decode: struct unpack | {p['unpack_ns']:.0f} | {p['unpack_ns']:.0f} |")
+        print(f"| Phase lookup: Phase(value) → dict | {p['enum_call_ns']:.0f} | {p['to_phase_ns']:.0f} |")
+        print(f"| PhaseEvent: dataclass __init__ → new_event() | {p['dataclass_init_ns']:.0f} | "
+              f"{p['new_event_ns']:.0f} |")
+        print(f"| logging with INFO off: log_event() → checked once per call | "
+              f"{p['log_event_info_off_ns']:.0f} | 0 |")
+        print(f"| the whole consumer (upgrade() over queued records) | — | {p['consumer_ns']:.0f} "
+              f"({p['consumer_no_gc_ns']:.0f} without the GC) |")
+    if "fleets" in results:
+        fleets = results["fleets"]
+        print("\n| simulated clusters at once | wall s | × the smallest | peak RSS MiB | growth MiB |")
+        print("|---|---|---|---|---|")
+        first = fleets[str(FLEET_SIZES[0])]["wall_s"]
+        for size, f in fleets.items():
+            print(f"| {int(size):,} | {f['wall_s']:.2f} | {f['wall_s'] / first:.1f}× | "
+                  f"{f['peak_rss_mib']:.0f} | {f['growth_mib']:.0f} |")
 
 
 if __name__ == "__main__":

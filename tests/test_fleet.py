@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
 
 import pytest
 
 import clusupgrade
-from clusupgrade import ClusterUpgradeError, Simulator, UpgradeResult
+from clusupgrade import ClusterUpgradeError, Simulator, UpgradeResult, _clusupgrade
+from clusupgrade import fleet as fleet_module
+from clusupgrade.phase import END_HEADER, END_KIND
 
 from .conftest import interrupt_main_after, settle
+from .forking import in_forked_child, needs_fork
 
 
 def test_500_clusters_at_once_every_event_delivered() -> None:
@@ -18,7 +25,7 @@ def test_500_clusters_at_once_every_event_delivered() -> None:
         Simulator(
             (1, 2, 3, 4, 5),
             name=f"node{i:03d}",
-            delay=0.02,
+            delay=0.1,  # alive long enough to be all running at once, even under a sanitizer
             callback_thread="native" if i % 2 else "caller",
             status=5973 if i % 100 == 7 else 0,
         )
@@ -152,3 +159,149 @@ def test_fleet_from_another_thread() -> None:
     t.start()
     t.join(30)
     assert box == [15]
+
+
+def test_a_timeout_does_not_end_the_fleet() -> None:
+    slow = Simulator(name="slow", delay=1.0)
+    fast = [Simulator(name=f"fast{i}") for i in range(2)]
+    fleet = clusupgrade.upgrade_many([slow, *fast], max_parallel=1, timeout=0.5)
+    events = list(fleet)
+    late, *done = fleet.outcomes
+    assert isinstance(late, clusupgrade.UpgradeTimeoutError)
+    assert all(isinstance(o, UpgradeResult) for o in done), done
+    assert sum(e.cluster != "slow" for e in events) == 10
+    assert settle(slow)[-1] is False
+
+
+def test_a_member_timeout_holds_while_records_keep_arriving() -> None:
+    flood = Simulator(tuple(range(1, 3001)), name="flood", delay=0.0005)
+    calm = Simulator(name="calm", delay=0.05)
+    fleet = clusupgrade.upgrade_many([flood, calm], timeout=0.3)
+    start = time.monotonic()
+    for _ in fleet:
+        time.sleep(0.002)  # a consumer slower than the flood: the queue never empties
+        if time.monotonic() - start > 5:
+            break
+    late, done = fleet.outcomes
+    assert isinstance(late, clusupgrade.UpgradeTimeoutError), late
+    assert isinstance(done, UpgradeResult)
+    # Before the fix, the flood's deadline was only checked on an empty queue.
+    assert time.monotonic() - start < 2.0
+    assert settle(flood)[-1] is False
+
+
+def test_a_member_whose_thread_cannot_start_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_launch = fleet_module.launch
+
+    def starved(simulator: Simulator | None, make: Callable[..., _clusupgrade.Call]) -> _clusupgrade.Call:
+        if simulator is not None and simulator.name == "starved":
+            raise OSError(8, "could not start the call's thread")
+        return real_launch(simulator, make)
+
+    monkeypatch.setattr(fleet_module, "launch", starved)
+    sims = [Simulator(name="ok1"), Simulator(name="starved"), Simulator(name="ok2")]
+    fleet = clusupgrade.upgrade_many(sims, max_parallel=2)
+    assert sorted(e.cluster for e in fleet) == ["ok1"] * 5 + ["ok2"] * 5  # type: ignore[type-var]
+    ok1, bad, ok2 = fleet.outcomes
+    assert isinstance(ok1, UpgradeResult) and isinstance(ok2, UpgradeResult)
+    assert isinstance(bad, ClusterUpgradeError) and bad.winerror == 8 and bad.cluster == "starved"
+    assert "thread" in str(bad)
+
+
+class UndeliveredCall:
+    """A member's Call whose end record never reaches the queue."""
+
+    def __init__(self, tag: int) -> None:
+        self.lost = False
+        self.caller_thread = 1  # its worker has begun
+        self._end = END_HEADER.pack(END_KIND, tag, 0, _clusupgrade.STAGE_UPGRADE, -1)
+
+    def end(self) -> bytes:
+        return self._end
+
+    def cancel(self) -> None:
+        pass
+
+
+def test_a_member_whose_end_record_never_arrives_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_launch = fleet_module.launch
+
+    def lossy(simulator: Simulator | None, make: Callable[..., _clusupgrade.Call]) -> object:
+        if simulator is None:  # the cluster named "lost"
+            return UndeliveredCall(1)
+        return real_launch(simulator, make)
+
+    monkeypatch.setattr(fleet_module, "launch", lossy)
+    fleet = clusupgrade.upgrade_many([Simulator(name="real"), "lost"])  # no timeout
+    assert len(list(fleet)) == 5
+    real, lost = fleet.outcomes
+    assert isinstance(real, UpgradeResult) and isinstance(lost, UpgradeResult)
+    assert lost.cluster == "lost" and lost.events == ()
+
+
+def traced_lines_per_event(size: int) -> float:
+    """Lines of clusupgrade's Python run per delivered event, for a fleet
+    of `size` clusters at once (a count of work, not a timing)."""
+    package = str(Path(clusupgrade.__file__).parent)
+    lines = 0
+
+    def trace(frame: FrameType, event: str, arg: object) -> Callable[..., object] | None:
+        nonlocal lines
+        if not frame.f_code.co_filename.startswith(package):
+            return None
+        if event == "line":
+            lines += 1
+        return trace
+
+    sims = [Simulator((1, 2, 3, 4, 5), name=f"w{i}") for i in range(size)]
+    fleet = clusupgrade.upgrade_many(sims, max_parallel=size)
+    fleet._fill()  # every call started before counting, whatever the size
+    sys.settrace(trace)
+    try:
+        events = sum(1 for _ in fleet)
+    finally:
+        sys.settrace(None)
+    assert events == 5 * size
+    return lines / events
+
+
+def test_work_per_event_does_not_grow_with_the_fleet() -> None:
+    small, large = traced_lines_per_event(40), traced_lines_per_event(400)
+    # Before: every record looked at every running member's deadline.
+    assert large < 1.5 * small, (small, large)
+
+
+def test_cancel_while_a_member_starts_is_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    sims = [Simulator(name=f"r{i}", delay=0.05) for i in range(3)]
+    fleet = clusupgrade.upgrade_many(sims, max_parallel=3)
+    real_launch = fleet_module.launch
+
+    def launch_then_cancel(simulator: Simulator | None, make: Callable[..., _clusupgrade.Call]) -> _clusupgrade.Call:
+        call = real_launch(simulator, make)
+        if simulator is sims[1]:
+            # Its call runs; the fleet has not stored it yet.  cancel() now,
+            # from another thread.
+            canceller = threading.Thread(target=fleet.cancel)
+            canceller.start()
+            canceller.join(5)
+        return call
+
+    monkeypatch.setattr(fleet_module, "launch", launch_then_cancel)
+    assert list(fleet) == []
+    answers = [settle(s) for s in sims]
+    assert answers[0][-1] is False and answers[1][-1] is False, answers
+    assert answers[1].count(True) <= 1, answers
+    assert sims[2].runs == 0
+
+
+@needs_fork
+def test_a_fleet_inherited_by_a_forked_child_fails_clearly() -> None:
+    sims = [Simulator(name=f"f{i}", delay=1.0) for i in range(2)]
+    fleet = clusupgrade.upgrade_many(sims)
+    next(fleet)
+    try:
+        message = in_forked_child(lambda: list(fleet))  # what was queued, then the next wait
+    finally:
+        fleet.cancel()
+    assert message.startswith("RuntimeError") and "fork" in message, message
+    assert [settle(s) for s in sims] == [[True, False]] * 2

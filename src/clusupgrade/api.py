@@ -40,8 +40,11 @@ def upgrade(
         raise TypeError(f"on_phase must be callable, not {type(on_phase).__name__}")
     stream = PhaseStream(cluster, perform=perform, timeout=timeout)
     with stream:
-        for event in stream:
-            if on_phase is not None:
+        if on_phase is None:
+            for _ in stream:
+                pass
+        else:
+            for event in stream:
                 on_phase(event)
     if stream.result is None:
         # Only an interpreter shutting down ends the stream this way.
