@@ -46,11 +46,31 @@ def test_longest_name_is_accepted_and_reaches_the_backend() -> None:
         (float("nan"), ValueError, "NaN"),
         ("5", TypeError, "not str"),
         (True, TypeError, "not bool"),
+        (0, ValueError, "more than 0 seconds"),
+        (-0.0, ValueError, "more than 0 seconds"),
+        (0.0, ValueError, "more than 0 seconds"),
+        (10**400, ValueError, "too large"),
     ],
 )
 def test_bad_timeout(timeout: object, error: type[Exception], words: str) -> None:
-    with pytest.raises(error, match=words):
-        clusupgrade.upgrade(Simulator(), timeout=timeout)  # type: ignore[arg-type]
+    sim = Simulator()
+    calls = [
+        lambda: clusupgrade.upgrade(sim, timeout=timeout),
+        lambda: clusupgrade.check(sim, timeout=timeout),
+        lambda: clusupgrade.phases(sim, timeout=timeout),
+        lambda: clusupgrade.cluster_info(sim, timeout=timeout),
+        lambda: clusupgrade.preflight(sim, timeout=timeout),
+        lambda: clusupgrade.upgrade_many([sim], timeout=timeout),
+        lambda: clusupgrade.aphases(sim, timeout=timeout),
+    ]
+    for call in calls:
+        with pytest.raises(error, match=words):
+            call()
+    assert sim.runs == 0, "nothing may be sent for a bad timeout"
+
+
+def test_simulator_wait_takes_zero_as_a_poll() -> None:
+    assert Simulator().wait(0) is True
 
 
 def test_infinite_timeout_means_none() -> None:

@@ -29,8 +29,10 @@ def cluster_name(name: object, what: str = "cluster name") -> str:
     return name
 
 
-def timeout(value: object) -> float | None:
-    """`value` as seconds, None for no limit."""
+def timeout(value: object, *, zero: bool = False) -> float | None:
+    """`value` as seconds, None for no limit.  0 (and -0.0) only where
+    `zero` allows it, as a poll: a call abandoned the instant it starts
+    helps no one."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -43,6 +45,11 @@ def timeout(value: object) -> float | None:
         raise ValueError("timeout must not be NaN")
     if seconds < 0:
         raise ValueError(f"timeout must not be negative, got {value!r}")
+    if seconds == 0 and not zero:
+        raise ValueError(
+            f"timeout must be more than 0 seconds (a call abandoned the instant it starts "
+            f"helps no one), got {value!r}"
+        )
     return None if math.isinf(seconds) else seconds
 
 

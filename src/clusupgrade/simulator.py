@@ -286,7 +286,7 @@ class Simulator:
         as it would on a cluster: this is how to wait for that.  Raises
         RuntimeError in a child process forked while a call was running.
         """
-        seconds = _validate.timeout(timeout)
+        seconds = _validate.timeout(timeout, zero=True)
         self._model.check()
         with self._lock:
             pending = [job for job, _ in self._jobs if not job.finished]
