@@ -92,11 +92,20 @@ def summary(text: str) -> dict[str, str]:
     return table
 
 
+WS2022 = "Windows Server 2022 or Azure Stack HCI / Azure Local (widely reported, not in Microsoft's reference)"
+WS2025 = "Windows Server 2025 or Azure Stack HCI / Azure Local (widely reported, not in Microsoft's reference)"
+FROM_11_TO_12 = f"from level 11 ({WS2022}) to 12 ({WS2025})"
+
+
 def test_run_simulated_shows_every_step() -> None:
     proc = cli("run", "--simulate", "--yes", "--delay", "0.01")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "Raising the functional level of cluster 'simulated' (simulated)"
+    assert lines[:3] == [
+        "Checking cluster 'simulated' (simulated) before raising it",
+        f"ready: cluster 'simulated' can go {FROM_11_TO_12}",
+        "Raising the functional level of cluster 'simulated' (simulated)",
+    ]
     steps = [line for line in lines if "step " in line]
     assert [s.split("step ")[1] for s in steps] == [
         "1 of 5: Initialize",
@@ -106,26 +115,85 @@ def test_run_simulated_shows_every_step() -> None:
         "5 of 5: Upgrade complete",
     ]
     assert lines[-1].startswith("Done in ")
+    assert lines[-1].endswith(f": raised cluster 'simulated' {FROM_11_TO_12}.")
     assert proc.stderr == ""
 
 
-def test_success_never_claims_a_raise_it_did_not_see() -> None:
-    # The level before and after is unknown until the library reports it:
-    # success is what the cluster said, nothing more.
-    proc = cli("run", "--simulate", "--yes", "--delay", "0")
-    assert "reported success" in proc.stdout and "unknown" in proc.stdout
-    assert "was raised" not in proc.stdout
-    data = records(cli("run", "--simulate", "--yes", "--delay", "0", "--json").stdout)[-1]
-    assert data["outcome"] == "succeeded" and data["raised"] is None and data["level_before"] is None
+def test_a_raise_is_said_only_when_the_level_moved() -> None:
+    data = records(cli("run", "--simulate", "--yes", "--delay", "0", "--json").stdout)
+    assert data[0]["event"] == "preflight" and data[0]["ready"] is True and data[0]["target_level"] == 12
+    last = data[-1]
+    assert last["outcome"] == "raised" and last["raised"] is True
+    assert (last["level_before"], last["level_after"]) == (11, 12)
+
+
+def test_nothing_to_raise_is_a_success_that_says_so() -> None:
+    proc = cli("run", "--simulate", "--yes", "--delay", "0", "--scenario", "nothing-to-do")
+    assert proc.returncode == 0, proc.stderr
+    words = f"nothing to raise: cluster 'simulated' is already at level 12 ({WS2025}) and no node supports a higher one"
+    assert proc.stdout.splitlines()[1] == words  # the preflight says it before anything is raised
+    assert proc.stdout.splitlines()[-1].endswith(f": {words}.")
+    assert "raised cluster" not in proc.stdout
+    again = cli("run", "--simulate", "--yes", "--delay", "0", "--scenario", "nothing-to-do", "--json")
+    last = records(again.stdout)[-1]
+    assert (last["outcome"], last["raised"], last["level_before"], last["level_after"]) == (
+        "nothing-to-raise", False, 12, 12
+    )
+
+
+def test_a_success_that_did_not_move_the_level_fails() -> None:
+    # The model would refuse (HV3 supports 11 at most); the script forces
+    # success, and the level stays at 11 although HV1 and HV2 support 12.
+    proc = cli("run", "--simulate", "--yes", "--delay", "0", "--scenario", "not-upgraded", "--fail-code", "0")
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout
+    assert "  - node HV3 supports level 11 at most; every node must support 12" in out
+    assert "it goes on whatever the preflight says" in out
+    assert "step 5 of 5" in out
+    assert (f"cluster 'simulated' reported success but its level did not move: before 11 ({WS2022}), "
+            f"after 11 ({WS2022}) although its nodes support a higher one.") in out
+    assert "raised cluster" not in out
+    last = records(cli("run", "--simulate", "--yes", "--delay", "0", "--scenario", "not-upgraded", "--fail-code", "0",
+                       "--json").stdout)[-1]
+    assert (last["outcome"], last["raised"], last["level_after"]) == ("not-raised", False, 11)
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+@pytest.mark.parametrize(
+    ("scenario", "code", "blocker"),
+    [
+        ("node-paused", 5070, "node HV3 is paused: Resume-ClusterNode HV3"),
+        ("node-down", 5050, "node HV3 is down: start it (Start-ClusterNode HV3) or evict it (Remove-ClusterNode HV3)"),
+        ("not-upgraded", 5973, "node HV3 supports level 11 at most; every node must support 12: upgrade HV3"),
+        ("in-progress", 5976, "the cluster refused the check: error 5976 (ERROR_CLUSTER_UPGRADE_IN_PROGRESS)"),
+    ],
+)
+def test_a_cluster_that_is_not_ready_is_not_raised(command: str, scenario: str, code: int, blocker: str) -> None:
+    yes = ["--yes"] if command == "run" else []
+    proc = cli(command, "--simulate", *yes, "--delay", "0", "--scenario", scenario)
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stdout.splitlines()
+    verdict = next(i for i, line in enumerate(lines) if "not ready: cluster 'simulated' cannot go" in line)
+    assert FROM_11_TO_12 in lines[verdict] and lines[verdict].rstrip(".").endswith(" yet")
+    assert lines[verdict + 1].startswith(f"  - {blocker}")
+    assert f"error {code} (" in proc.stderr
+    assert "Raising" not in proc.stdout and "step 3 of 5" not in proc.stdout
+    data = records(cli(command, "--simulate", *yes, "--delay", "0", "--scenario", scenario, "--json").stdout)
+    assert not [r for r in data if r.get("performed") is True]
+    last = data[-1]
+    assert last["event"] == "error" and last["winerror"] == code and last["outcome"] == "not-ready"
+    flight = last if command == "check" else data[-2]
+    assert flight["ready"] is False and flight["nothing_to_do"] is False and flight["target_level"] == 12
+    assert any(b.startswith(blocker) for b in flight["blockers"])  # type: ignore[union-attr]
 
 
 def test_json_is_one_object_per_line_and_nothing_else() -> None:
     proc = cli("run", "--simulate", "--yes", "--json", "--delay", "0", "--cluster", "hv1")
     assert proc.returncode == 0, proc.stderr
     objects = records(proc.stdout)
-    assert [o["event"] for o in objects] == ["phase"] * 5 + ["result"]
-    assert [o["phase"] for o in objects[:5]] == [1, 2, 3, 4, 5]
-    assert objects[1]["name"] == "VALIDATING_UPGRADE" and objects[0]["cluster"] == "hv1"
+    assert [o["event"] for o in objects] == ["preflight"] + ["phase"] * 5 + ["result"]
+    assert [o["phase"] for o in objects[1:6]] == [1, 2, 3, 4, 5]
+    assert objects[2]["name"] == "VALIDATING_UPGRADE" and objects[1]["cluster"] == "hv1"
     assert objects[-1]["status"] == 0 and objects[-1]["complete"] is True
 
 
@@ -156,7 +224,13 @@ def test_failure_in_json_mode() -> None:
 def test_check_ready_and_not_ready() -> None:
     ok = cli("check", "--simulate", "--delay", "0")
     assert ok.returncode == 0, ok.stderr
-    assert "Check passed" in ok.stdout
+    assert "step 2 of 5: Validating upgrade" in ok.stdout
+    assert f": ready: cluster 'simulated' can go {FROM_11_TO_12}." in ok.stdout.splitlines()[-1]
+    last = records(cli("check", "--simulate", "--delay", "0", "--json").stdout)[-1]
+    assert (last["event"], last["outcome"], last["ready"], last["nothing_to_do"]) == ("result", "ready", True, False)
+    assert (last["target_level"], last["blockers"], last["raised"]) == (12, [], False)
+    nothing = cli("check", "--simulate", "--delay", "0", "--scenario", "nothing-to-do")
+    assert nothing.returncode == 0 and "nothing to raise: cluster 'simulated' is already at level 12" in nothing.stdout
     not_ready = cli("check", "--simulate", "--delay", "0", "--fail-code", "5973")
     assert not_ready.returncode == 3
     assert "not every node supports the new level" in not_ready.stderr
@@ -180,13 +254,47 @@ def test_a_check_that_returns_5975_warns_of_no_restart() -> None:
 
 
 def test_info() -> None:
-    proc = cli("info", "--simulate", "--level", "11", "--cluster", "c9")
+    proc = cli("info", "--simulate", "--level", "10", "--cluster", "c9", "--delay", "0")
     assert proc.returncode == 0, proc.stderr
-    assert "Functional level:  11 (Windows Server 2022" in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "Cluster:           c9"
+    assert "Functional level:  10 (Windows Server 2019 (widely reported, not in Microsoft's reference))" in lines
+    assert "Upgrade version:   0" in lines
     data = records(cli("info", "--simulate", "--json").stdout)
     assert len(data) == 1
     assert data[0]["functional_level"] == 11 and data[0]["mixed_mode"] is False
+    assert data[0]["functional_level_name"] == WS2022 and data[0]["upgrade_version"] == 0
     assert data[0]["name"] == "simulated"
+
+
+def test_info_shows_the_nodes_like_get_clusternode() -> None:
+    proc = cli("info", "--simulate", "--scenario", "not-upgraded", "--delay", "0")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    table = [line.split() for line in lines[lines.index("Nodes:") + 1 :]]
+    assert table == [
+        ["Name", "State", "OS", "Highest", "level"],
+        ["HV1", "Up", "10.0.26100", "12"],
+        ["HV2", "Up", "10.0.26100", "12"],
+        ["HV3", "Up", "10.0.20348", "11"],
+    ]
+    paused = records(cli("info", "--simulate", "--scenario", "node-paused", "--delay", "0", "--json").stdout)[0]
+    nodes = paused["nodes"]
+    assert [(n["name"], n["state"], n["state_name"]) for n in nodes] == [  # type: ignore[index, union-attr]
+        ("HV1", 0, "Up"), ("HV2", 0, "Up"), ("HV3", 2, "Paused")
+    ]
+    assert nodes[2] == {"name": "HV3", "state": 2, "state_name": "Paused", "os_version": [10, 0, 26100],  # type: ignore[index]
+                        "highest_version": [12, 26100], "highest_level": 12, "lowest_version": [11, 26100]}
+
+
+def test_info_timeout_on_a_slow_cluster() -> None:
+    # The simulated cluster's delay applies to a read too.
+    proc = cli("info", "--simulate", "--delay", "5", "--timeout", "0.2", "--json")
+    assert proc.returncode == 1, proc.stderr
+    data = records(proc.stdout)
+    assert len(data) == 1 and data[0]["event"] == "error"
+    assert (data[0]["winerror"], data[0]["name"], data[0]["outcome"]) == (1460, "ERROR_TIMEOUT", "timed-out")
+    assert "did not answer within 0.2 s" in str(data[0]["message"])
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="clusapi.dll may exist on Windows")
@@ -220,7 +328,8 @@ def test_confirmation_prompt_on_a_terminal(answer: str, code: int) -> None:
     os.write(leader, (answer + "\n").encode())
     out, err = proc.communicate(timeout=30)
     os.close(leader)
-    assert "cannot be undone" in prompt
+    assert f"Raise the functional level of cluster 'simulated' (simulated) {FROM_11_TO_12}? This cannot be undone" \
+        in prompt
     assert proc.returncode == code
     assert ("step 5 of 5" in out) == (answer == "yes")
     if code == 5:
@@ -241,9 +350,25 @@ def test_log_file_is_a_transcript_naming_the_cluster(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""  # the log goes to the file only, without --verbose
     lines = log.read_text().splitlines()
-    assert sum("INITIALIZE" in line for line in lines) == 1
+    assert sum("INITIALIZE" in line for line in lines) == 2  # the preflight's check, then the raise
+    assert any(f"INFO raised cluster 'hv1' {FROM_11_TO_12}" in line for line in lines)
     assert ALL_TRUE in log.read_text()
     assert all("cluster 'hv1'" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_a_refusal_is_logged_with_its_cluster_not_as_an_error(tmp_path: Path, command: str) -> None:
+    log = tmp_path / "t.log"
+    yes = ["--yes"] if command == "run" else []
+    proc = cli(command, "--simulate", *yes, "--delay", "0", "--scenario", "node-paused", "--cluster", "hv3",
+               "--log-file", str(log))
+    assert proc.returncode == 3, proc.stderr
+    lines = log.read_text().splitlines()
+    assert [line for line in lines if " ERROR " in line] == []
+    assert any("INFO cluster 'hv3': error 5070 (ERROR_CLUSTER_NODE_PAUSED)" in line for line in lines), lines
+    assert any("INFO not ready: cluster 'hv3' cannot go from level 11" in line and "Resume-ClusterNode HV3" in line
+               for line in lines), lines
+    assert all("cluster 'hv3'" in line for line in lines), lines
 
 
 def test_verbose_shows_the_log_on_stderr() -> None:

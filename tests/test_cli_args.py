@@ -48,7 +48,16 @@ ROOT = Path(__file__).resolve().parent.parent
         (("run", "--simulate", "--fail-code", "1", "--fail-code", "2"), "--fail-code is given twice for every cluster"),
         (("run", "--simulate", "--y"), "unrecognized arguments: --y"),  # no abbreviations
         (("run", "--clusters-from", "/nonexistent/list"), "--clusters-from: cannot read '/nonexistent/list'"),
-        (("info", "--delay", "1"), "unrecognized arguments: --delay"),
+        (("info", "--delay", "1"), "--delay applies only with --simulate"),
+        (("info", "--simulate", "--fail-code", "5"), "unrecognized arguments: --fail-code"),
+        (("info", "--simulate", "--timeout", "0"), "argument --timeout: must be more than 0 seconds"),
+        (("run", "--level", "11"), "--level applies only with --simulate"),
+        (("run", "--scenario", "ready"), "--scenario applies only with --simulate"),
+        (("run", "--simulate", "--scenario", "bogus"), "'bogus' is not a scenario; choose from ready, nothing-to-do"),
+        (("info", "--simulate", "--scenario", "x=ready"), "'x=ready' is not a scenario"),
+        (("check", "--simulate", "--cluster", "a", "--scenario", "b=ready"), "'b' is not one of the clusters ('a')"),
+        (("check", "--simulate", "--scenario", "ready", "--scenario", "ready"),
+         "--scenario is given twice for every cluster"),
     ],
 )
 def test_bad_arguments_are_refused_before_the_prompt(args: tuple[str, ...], words: str) -> None:
@@ -96,12 +105,15 @@ def test_short_yes() -> None:
 @LINUX_COVERS
 def test_each_subcommand_lists_only_its_options() -> None:
     info = cli("info", "--help").stdout.split("exit codes:")[0]
-    for absent in ("--timeout", "--delay", "--fail-code", "--fail-after", "--yes", "--max-parallel"):
+    for absent in ("--fail-code", "--fail-after", "--yes", "--max-parallel", "--check-first", "NAME="):
         assert absent not in info
+    for present in ("--timeout S", "--delay S", "--scenario SCENARIO", "--level N"):
+        assert present in info
     check = cli("check", "--help").stdout.split("exit codes:")[0]
     assert "--timeout" in check and "--yes" not in check and "--check-first" not in check
     run = cli("run", "--help").stdout
-    for present in ("-y, --yes", "--check-first", "--only-ready", "--max-failures", "--clusters-from"):
+    for present in ("-y, --yes", "--check-first", "--only-ready", "--max-failures", "--clusters-from",
+                    "--scenario [NAME=]SCENARIO", "--level [NAME=]N", "--fail-code [NAME=]CODE"):
         assert present in run
 
 

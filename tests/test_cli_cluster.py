@@ -1,66 +1,59 @@
-"""What the command says about a cluster once issue 9's facts arrive
-(levels before and after, nodes, preflight), tested with stand-ins shaped
-like the contract; and the output channels that may fail, in-process."""
+"""What the command says about a cluster from issue 9's facts (levels
+before and after, nodes, preflight), in-process; and the output channels
+that may fail."""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 import pytest
 
-from clusupgrade import ClusterInfo
+import clusupgrade
+from clusupgrade import ClusterInfo, NodeInfo, NodeState, Preflight, Simulator
 from clusupgrade.cli_cluster import (
+    SimSettings,
     info_json,
     info_lines,
+    judged,
     level_text,
+    model_of,
     node_table,
     preflight_json,
     preflight_lines,
     preflight_verdict,
+    read_report,
     run_verdict,
+    simulated,
+    supports_more,
 )
 from clusupgrade.cli_output import Channel, Console
 from clusupgrade.cli_render import Levels
+from clusupgrade.simulator import SCENARIOS
 
 INFO = ClusterInfo(name="HV", os_version=(10, 0, 26100), highest_version=(11, 0), lowest_version=(10, 0),
-                   mixed_mode=False)
+                   mixed_mode=False, functional_level=10)
+WS2022 = "Windows Server 2022 or Azure Stack HCI / Azure Local (widely reported, not in Microsoft's reference)"
+WS2019 = "Windows Server 2019 (widely reported, not in Microsoft's reference)"
 
 
-@dataclass(frozen=True)
-class Node:
-    name: str
-    state: int
-    os_version: tuple[int, int, int] | None
-    highest_version: tuple[int, int] | None
-
-
-@dataclass(frozen=True)
-class Preflight:
-    info: ClusterInfo
-    ready: bool
-    nothing_to_do: bool
-    target_level: int | None
-    blockers: Sequence[str]
-
-
-def test_level_text() -> None:
-    assert level_text(10) == "10 (Windows Server 2019)"
+def test_level_text_says_what_the_sources_say() -> None:
+    assert level_text(9) == "9 (Windows Server 2016)"
+    assert level_text(10) == f"10 ({WS2019})"
+    assert level_text(11) == f"11 ({WS2022})"
     assert level_text(None) == "unknown"
-    assert level_text(99).startswith("99 (")
+    assert level_text(99) == "99 (a level the sources do not name)"
 
 
 @pytest.mark.parametrize(
     ("levels", "nothing_to_do", "outcome", "code", "words"),
     [
-        (Levels(10, 11), None, "raised", 0,
-         "raised cluster 'hv' from level 10 (Windows Server 2019) to 11 (Windows Server 2022)"),
+        (Levels(10, 11), None, "raised", 0, f"raised cluster 'hv' from level 10 ({WS2019}) to 11 ({WS2022})"),
         (Levels(11, 11), True, "nothing-to-raise", 0,
-         "nothing to raise: cluster 'hv' is already at level 11 (Windows Server 2022) and no node supports a "
-         "higher one"),
-        (Levels(10, 10), False, "not-raised", 1, "did not move: before 10 (Windows Server 2019), after 10"),
+         f"nothing to raise: cluster 'hv' is already at level 11 ({WS2022}) and no node supports a higher one"),
+        (Levels(10, 10), False, "not-raised", 1,
+         f"did not move: before 10 ({WS2019}), after 10 ({WS2019}) although its nodes support a higher one"),
         (Levels(10, 10), None, "not-raised", 1, "whether its nodes support a higher level is unknown"),
         (Levels(10, None), None, "succeeded", 0, "before and after is unknown"),
         (Levels(None, None), None, "succeeded", 0, "reported success"),
@@ -72,25 +65,38 @@ def test_a_raise_is_told_from_the_levels(
     verdict = run_verdict("hv", levels, nothing_to_do)
     assert (verdict.outcome, verdict.exit_code) == (outcome, code)
     assert words in verdict.sentence
+    assert ("raised cluster" in verdict.sentence) == (outcome == "raised")
+
+
+def test_a_5975_that_did_not_move_says_so() -> None:
+    verdict = run_verdict("hv", Levels(11, 11), False, 5975)
+    assert verdict.exit_code == 1 and "it returned 5975" in verdict.sentence
+
+
+def _node(name: str, state: int, os: tuple[int, int, int] | None, highest: tuple[int, int] | None) -> NodeInfo:
+    return NodeInfo(name=name, state=state, os_version=os, highest_version=highest, lowest_version=None)
 
 
 def test_info_with_nodes() -> None:
-    nodes = [Node("hv1", 0, (10, 0, 26100), (11, 0)), Node("hv2", 2, None, None), Node("hv3", 7, None, (10, 0))]
-    lines = info_lines(INFO, nodes, upgrade_version=3)
-    assert "Upgrade version:   3" in lines
+    nodes = (_node("hv1", NodeState.UP, (10, 0, 26100), (11, 0)), _node("hv2", NodeState.PAUSED, None, None),
+             _node("hv3", 7, None, (10, 0)))
+    info = replace(INFO, nodes=nodes, upgrade_version=3)
+    lines = info_lines(info)
+    assert "Upgrade version:   3" in lines and f"Functional level:  10 ({WS2019})" in lines
     table = lines[lines.index("Nodes:") + 1 :]
     assert table[0].split() == ["Name", "State", "OS", "Highest", "level"]
     assert table[1].split() == ["hv1", "Up", "10.0.26100", "11"]
     assert table[2].split() == ["hv2", "Paused", "unknown", "unknown"]
     assert table[3].split() == ["hv3", "state", "7", "unknown", "10"]
-    data = json.loads(json.dumps(info_json(INFO, nodes, 3)))
+    data = json.loads(json.dumps(info_json(info)))
     assert data["nodes"][1] == {"name": "hv2", "state": 2, "state_name": "Paused", "os_version": None,
-                                "highest_version": None, "highest_level": None}
-    assert node_table([])[0].split()[0] == "Name"
+                                "highest_version": None, "highest_level": None, "lowest_version": None}
+    assert data["upgrade_version"] == 3 and data["functional_level_name"] == WS2019
+    assert node_table(())[0].split()[0] == "Name"
 
 
 def test_info_without_nodes_says_unknown() -> None:
-    lines = info_lines(INFO, (), None)
+    lines = info_lines(INFO)
     assert "Nodes:             unknown" in lines and "Upgrade version:   unknown" in lines
 
 
@@ -106,9 +112,48 @@ def test_preflight_not_ready_lists_each_blocker() -> None:
 
 def test_preflight_ready_and_nothing_to_do() -> None:
     ready = preflight_verdict("hv", Preflight(INFO, True, False, 11, ()))
-    assert ready.outcome == "ready" and "to 11 (Windows Server 2022)" in ready.sentence
-    nothing = preflight_verdict("hv", Preflight(INFO, True, True, None, ()))
+    assert ready.outcome == "ready" and f"to 11 ({WS2022})" in ready.sentence
+    nothing = preflight_verdict("hv", Preflight(INFO, False, True, None, ()))
     assert nothing.outcome == "nothing-to-raise" and nothing.exit_code == 0
+
+
+def test_supports_more_is_unknown_when_a_node_does_not_say() -> None:
+    up = _node("a", NodeState.UP, None, (12, 0))
+    assert supports_more((up,), 11) is True and supports_more((up,), 12) is False
+    assert supports_more((up, _node("b", NodeState.UP, None, None)), 11) is None
+    assert supports_more((), 11) is None
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_commands_preflight_is_preflight(scenario: str) -> None:
+    # check and run judge the cluster with preflight's own judge, from a read
+    # and a check they make themselves: the verdict is preflight()'s.
+    expected = clusupgrade.preflight(Simulator.scenario(scenario))
+    sim = Simulator.scenario(scenario)
+    report = read_report(sim, None)
+    try:
+        clusupgrade.check(sim)
+        refused = None
+    except clusupgrade.ClusterUpgradeError as err:
+        refused = err.winerror
+    assert judged(report, refused) == expected
+
+
+def test_a_simulated_cluster_takes_only_what_the_command_line_gave() -> None:
+    default = simulated("hv", SimSettings())
+    assert default.status is None and default.delay == 0.4 and default.name == "hv"
+    assert clusupgrade.cluster_info(default).functional_level == 11
+    scenario = simulated("hv", SimSettings(scenario="nothing-to-do", delay=0))
+    assert clusupgrade.cluster_info(scenario).functional_level == 12
+    level = simulated("hv", SimSettings(scenario="nothing-to-do", level=9, delay=0))
+    assert clusupgrade.cluster_info(level).functional_level == 9
+    scripted = SimSettings(scenario="not-upgraded", status=0, fail_after=4, delay=0)
+    assert scripted.scripted and not SimSettings(level=3).scripted
+    sim = simulated("hv", scripted)
+    assert (sim.status, sim.fail_after) == (0, 4)
+    model = model_of("hv", scripted)
+    assert (model.status, model.fail_after, model.name) == (None, None, "hv")
+    assert [n.highest_level for n in model.nodes] == [12, 12, 11]
 
 
 class Broken(io.StringIO):

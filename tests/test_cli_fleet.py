@@ -9,6 +9,18 @@ from .test_cli import ALL_TRUE, LINUX_COVERS, cli, records, summary
 FAST = ("--simulate", "--delay", "0")
 
 
+def levels(text: str) -> dict[str, tuple[str, str]]:
+    """The summary table of a fleet: cluster -> (level before, level after)."""
+    rows = text.split("Summary:\n")[1].splitlines()
+    head = rows[0]
+    before, after = head.index("level before"), head.index("level after")
+    return {
+        row.split()[0]: (row[before:after].strip(), row[after:].split("  ")[0].strip())
+        for row in rows[1:]
+        if row.startswith("  ")
+    }
+
+
 def test_a_fleet_run_shows_each_cluster_and_a_summary(tmp_path: Path) -> None:
     log = tmp_path / "t.log"
     proc = cli("run", *FAST, "--yes", "--cluster", "hv-a", "--cluster", "hv-b", "--log-file", str(log))
@@ -17,11 +29,11 @@ def test_a_fleet_run_shows_each_cluster_and_a_summary(tmp_path: Path) -> None:
     assert lines[0] == "Raising the functional level of 2 simulated clusters, at most 8 at a time:"
     for name in ("hv-a", "hv-b"):
         assert sum(line.startswith(f"  {name}  [") for line in lines) == 5
-        assert f"  {name}  succeeded in " in proc.stdout
+        assert f"  {name}  raised in " in proc.stdout
         assert f"cluster {name!r} (simulated): {ALL_TRUE}" in log.read_text()
-    assert summary(proc.stdout) == {"hv-a": "succeeded", "hv-b": "succeeded"}
-    assert "cluster  outcome    level before  level after  duration" in proc.stdout
-    assert lines[-1] == "2 succeeded."
+    assert summary(proc.stdout) == {"hv-a": "raised", "hv-b": "raised"}
+    assert levels(proc.stdout) == {"hv-a": ("11", "12"), "hv-b": ("11", "12")}
+    assert lines[-1] == "2 raised."
 
 
 def test_a_fleet_in_json(tmp_path: Path) -> None:
@@ -33,14 +45,13 @@ def test_a_fleet_in_json(tmp_path: Path) -> None:
     assert sorted((o["cluster"], o["phase"]) for o in phases) == [("a", p) for p in range(1, 6)] + [("b", 1), ("b", 2)]
     assert all(o["performed"] is True for o in phases)
     ends = {o["cluster"]: o for o in objects if o["event"] in ("result", "error")}
-    assert ends["a"]["outcome"] == "succeeded" and ends["b"]["winerror"] == 5977
+    assert ends["a"]["outcome"] == "raised" and ends["b"]["winerror"] == 5977
     fleet = objects[-1]
     assert fleet["event"] == "fleet" and fleet["interrupted"] is False
     rows = fleet["clusters"]
-    assert [(r["cluster"], r["outcome"], r["level_before"]) for r in rows] == [  # type: ignore[index, union-attr]
-        ("a", "succeeded", None), ("b", "failed", None)
-    ]
-    assert fleet["counts"] == {"succeeded": 1, "failed": 1}
+    assert [(r["cluster"], r["outcome"], r["level_before"], r["level_after"], r["raised"])  # type: ignore[index]
+            for r in rows] == [("a", "raised", 11, 12, True), ("b", "failed", None, None, None)]  # type: ignore[union-attr]
+    assert fleet["counts"] == {"raised": 1, "failed": 1}
 
 
 @LINUX_COVERS
@@ -52,7 +63,7 @@ def test_clusters_from_a_file_and_from_stdin(tmp_path: Path) -> None:
     assert summary(from_file.stdout) == {"hv-c": "ready", "hv-a": "ready", "hv-b": "ready"}
     from_stdin = cli("run", *FAST, "--yes", "--clusters-from", "-", stdin="x1\nx2\n")
     assert from_stdin.returncode == 0, from_stdin.stderr
-    assert summary(from_stdin.stdout) == {"x1": "succeeded", "x2": "succeeded"}
+    assert summary(from_stdin.stdout) == {"x1": "raised", "x2": "raised"}
     unconfirmed = cli("run", *FAST, "--clusters-from", "-", stdin="x1\nx2\n")
     assert unconfirmed.returncode == 2
     assert "the cluster names were read from stdin, so it cannot confirm; add --yes" in unconfirmed.stderr
@@ -78,7 +89,7 @@ def test_check_first_only_ready_raises_the_ready_ones() -> None:
     checking, raising = proc.stdout.split("Raising the functional level of 2 simulated clusters")
     assert "Checking 3 simulated clusters before raising any" in checking
     assert "  b  [" not in raising
-    assert summary(proc.stdout) == {"a": "succeeded", "b": "not ready (5973)", "c": "succeeded"}
+    assert summary(proc.stdout) == {"a": "raised", "b": "not ready (5973)", "c": "raised"}
 
 
 def test_max_failures_starts_no_more_clusters(tmp_path: Path) -> None:
@@ -110,3 +121,42 @@ def test_the_worst_outcome_sets_the_exit_code() -> None:
                "--fail-code", "a=5973", "--fail-code", "b=1722", "--fail-after", "a=1", "--fail-after", "b=1")
     assert proc.returncode == 4, proc.stderr  # unreachable is worse than not ready
     assert summary(proc.stdout) == {"a": "not ready (5973)", "b": "unreachable (1722)", "c": "ready"}
+
+
+SCENARIO_FLEET = ("--cluster", "hv-a", "--cluster", "hv-b", "--cluster", "sql-c", "--scenario", "hv-b=node-paused")
+
+
+def test_check_first_with_a_paused_node_raises_none() -> None:
+    proc = cli("run", *FAST, "--yes", "--check-first", *SCENARIO_FLEET)
+    assert proc.returncode == 3, proc.stderr
+    assert "Not every cluster is ready: none is raised." in proc.stdout and "Raising" not in proc.stdout
+    assert summary(proc.stdout) == {"hv-a": "skipped", "hv-b": "not ready (5070)", "sql-c": "skipped"}
+    # A check has no level after; a refusal does not carry the level.
+    assert levels(proc.stdout) == {"hv-a": ("11", "-"), "hv-b": ("unknown", "-"), "sql-c": ("11", "-")}
+    assert "cluster 'hv-b': error 5070 (ERROR_CLUSTER_NODE_PAUSED)" in proc.stderr
+
+
+def test_only_ready_raises_the_ready_ones_and_tells_nothing_to_raise() -> None:
+    proc = cli("run", *FAST, "--yes", "--check-first", "--only-ready", *SCENARIO_FLEET,
+               "--scenario", "sql-c=nothing-to-do", "--json")
+    assert proc.returncode == 3, proc.stderr
+    objects = records(proc.stdout)
+    raised = {o["cluster"] for o in objects if o["event"] == "phase" and o["performed"] is True}
+    assert raised == {"hv-a", "sql-c"}
+    rows = {r["cluster"]: r for r in objects[-1]["clusters"]}  # type: ignore[union-attr]
+    assert (rows["hv-a"]["outcome"], rows["hv-a"]["level_before"], rows["hv-a"]["level_after"],
+            rows["hv-a"]["raised"]) == ("raised", 11, 12, True)
+    # Its level did not move, and its nodes (read again) support nothing higher.
+    assert (rows["sql-c"]["outcome"], rows["sql-c"]["level_before"], rows["sql-c"]["level_after"],
+            rows["sql-c"]["raised"]) == ("nothing-to-raise", 12, 12, False)
+    assert (rows["hv-b"]["outcome"], rows["hv-b"]["winerror"], rows["hv-b"]["raised"]) == ("not-ready", 5070, False)
+    text = cli("run", *FAST, "--yes", "--check-first", "--only-ready", *SCENARIO_FLEET).stdout
+    assert levels(text) == {"hv-a": ("11", "12"), "hv-b": ("unknown", "-"), "sql-c": ("11", "12")}
+
+
+def test_a_fleet_member_whose_level_did_not_move_fails() -> None:
+    proc = cli("run", *FAST, "--yes", "--cluster", "a", "--cluster", "b", "--scenario", "b=not-upgraded",
+               "--fail-code", "b=0")
+    assert proc.returncode == 1, proc.stderr
+    assert summary(proc.stdout) == {"a": "raised", "b": "not raised"}
+    assert levels(proc.stdout) == {"a": ("11", "12"), "b": ("11", "11")}

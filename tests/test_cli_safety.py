@@ -25,14 +25,17 @@ OUTPUT_FAILED = 6
 DEV_FULL = pytest.mark.skipif(sys.platform == "win32" or not os.path.exists("/dev/full"), reason="needs /dev/full")
 
 
-def _close_after_first_line(*args: str) -> tuple[str, subprocess.Popen[str], str]:
-    """``clusupgrade ARGS | head -1``: read one line, close the pipe."""
+def _close_after_first_phase(*args: str) -> tuple[str, subprocess.Popen[str], str]:
+    """``clusupgrade ARGS --json | head``: read up to the first phase of a
+    raise, close the pipe; that line."""
     proc = subprocess.Popen(
         [*CLI, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env=child_env(),
     )
     assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()
+    while first and json.loads(first)["event"] != "phase":
+        first = proc.stdout.readline()
     proc.stdout.close()
     err = proc.stderr.read()
     proc.stderr.close()
@@ -45,22 +48,22 @@ def test_a_pipe_closed_early_stops_the_output_not_the_call(tmp_path: Path) -> No
     # 0.3 s later and its write fails with EPIPE.  Today's bug: that
     # BrokenPipeError left the call and the cluster was answered FALSE.
     log = tmp_path / "t.log"
-    first, proc, err = _close_after_first_line(
+    first, proc, err = _close_after_first_phase(
         "run", "--simulate", "--yes", "--json", "--delay", "0.3", "--log-file", str(log)
     )
-    assert json.loads(first)["phase"] == 1
+    assert json.loads(first)["phase"] == 1 and json.loads(first)["performed"] is True
     assert proc.returncode == OUTPUT_FAILED, err
     transcript = log.read_text()
     assert ALL_TRUE in transcript
-    assert "upgraded in" in transcript
+    assert "cluster 'simulated': raised the functional level from 11 to 12" in transcript
     assert "stdout failed (" in err  # Broken pipe; Windows says Invalid argument
-    assert "reported success" in err  # the outcome, where it can still be seen
+    assert "raised cluster 'simulated' from level 11" in err  # the outcome, where it can still be seen
     assert "Traceback" not in err and "Exception ignored" not in err
 
 
 def test_a_fleet_whose_pipe_closes_early_runs_every_call_to_its_end(tmp_path: Path) -> None:
     log = tmp_path / "t.log"
-    first, proc, err = _close_after_first_line(
+    first, proc, err = _close_after_first_phase(
         "run", "--simulate", "--yes", "--json", "--delay", "0.3", "--log-file", str(log),
         "--cluster", "a", "--cluster", "b",
     )
@@ -89,7 +92,7 @@ def test_a_full_disk_stops_the_output_not_the_call(tmp_path: Path, json_mode: bo
 def test_a_log_file_on_a_full_disk_stops_the_log_not_the_call() -> None:
     proc = cli("run", "--simulate", "--yes", "--delay", "0", "--log-file", "/dev/full")
     assert proc.returncode == OUTPUT_FAILED, proc.stderr
-    assert "step 5 of 5" in proc.stdout and "reported success" in proc.stdout
+    assert "step 5 of 5" in proc.stdout and "raised cluster 'simulated' from level 11" in proc.stdout
     assert "--log-file /dev/full: the log file could not be written" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -164,8 +167,11 @@ def test_a_stop_signal_at_the_prompt_changes_nothing(signum: int, code: int) -> 
 @POSIX
 @pytest.mark.parametrize(("signum", "code"), STOPS)
 def test_a_stop_signal_during_a_raise_answers_false(signum: int, code: int) -> None:
-    proc = start_cli("run", "--simulate", "--yes", "--json", "--delay", "5", "--cluster", "hv1")
+    # The preflight takes two delays (its read, its check's second phase),
+    # then the raise reports its first phase at once and the next after 2 s.
+    proc = start_cli("run", "--simulate", "--yes", "--json", "--delay", "2", "--cluster", "hv1")
     assert proc.stdout is not None
+    assert json.loads(proc.stdout.readline())["event"] == "preflight"
     assert json.loads(proc.stdout.readline())["phase"] == 1
     proc.send_signal(signum)
     out, err = proc.communicate(timeout=30)
@@ -179,7 +185,7 @@ def test_a_stop_signal_during_a_raise_answers_false(signum: int, code: int) -> N
 
 @POSIX
 def test_ctrl_c_during_a_check_changed_nothing() -> None:
-    proc = start_cli("check", "--simulate", "--delay", "5")
+    proc = start_cli("check", "--simulate", "--delay", "2")
     assert proc.stdout is not None
     assert "Checking" in proc.stdout.readline()
     assert "step 1 of 5" in proc.stdout.readline()
@@ -187,6 +193,18 @@ def test_ctrl_c_during_a_check_changed_nothing() -> None:
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert "interrupted by Ctrl+C during the check; nothing was changed." in err
+
+
+@POSIX
+def test_ctrl_c_during_the_preflight_of_a_raise_changed_nothing() -> None:
+    proc = start_cli("run", "--simulate", "--yes", "--delay", "2")
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "Checking cluster 'simulated' (simulated) before raising it\n"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "interrupted by Ctrl+C during the check; nothing was changed." in err
+    assert "Raising" not in out and "Traceback" not in err
 
 
 @POSIX
@@ -211,7 +229,7 @@ def test_sighup_ignored_by_nohup_stays_ignored() -> None:
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
     )
     assert proc.stdout is not None
-    assert "step 1 of 5" in proc.stdout.readline() + proc.stdout.readline()
+    assert "step 1 of 5" in "".join(proc.stdout.readline() for _ in range(4))
     proc.send_signal(signal.SIGHUP)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from . import _clusupgrade, _validate
-from .cli_cluster import SCENARIOS, SimSettings, simulated
+from .cli_cluster import DEFAULT_DELAY, SimSettings, model_of, simulated
 from .cli_codes import exit_table_text
 from .fleet import MAX_PARALLEL
 from .phase import Phase
-from .simulator import MAX_DELAY
-from .stream import Target
+from .simulator import MAX_DELAY, SCENARIOS
+from .target import Target
 
 T = TypeVar("T")
 Scoped = tuple[str | None, T]
@@ -132,6 +132,15 @@ def scoped(parse: Callable[[str], T]) -> Callable[[str], Scoped[T]]:
     return parse_scoped
 
 
+def unscoped(parse: Callable[[str], T]) -> Callable[[str], Scoped[T]]:
+    """VALUE for the one cluster (info)."""
+
+    def parse_unscoped(text: str) -> Scoped[T]:
+        return None, parse(text)
+
+    return parse_unscoped
+
+
 def _argparse_type(parse: Callable[[str], T]) -> Callable[[str], T]:
     """`parse` with its ValueError turned into argparse's error message."""
 
@@ -166,12 +175,20 @@ This cannot be undone: only a restore from backup goes back. Asks for
 confirmation, listing the clusters, unless --yes. With several clusters,
 --check-first checks them all before raising any.
 
+One cluster is first read and checked (a preflight): if it refuses, nothing is
+raised and each blocker is shown; if not, the confirmation says from which
+level to which. The outcome is told from the level the cluster reports before
+and after: "raised", "nothing to raise", or, when it reported success but its
+level did not move, a failure.
+
 Ctrl+C (or SIGTERM, SIGHUP) stops listening: later phases are answered FALSE,
 but a cluster that has started may still finish the upgrade.
 """
 CHECK_DESCRIPTION = """
 Ask one or more clusters whether their functional level can be raised
-(ClusterUpgradeFunctionalLevel with perform=FALSE). Changes nothing.
+(ClusterUpgradeFunctionalLevel with perform=FALSE). Changes nothing. One
+cluster is read as well (a preflight): ready or not, the level a raise would
+reach, and each blocker, naming the node and the remedy.
 """
 INFO_DESCRIPTION = """
 Show what a cluster says about itself: its name, functional level, versions
@@ -196,6 +213,9 @@ def _add_clusters(parser: argparse.ArgumentParser, *, several: bool) -> None:
     if not several:
         group.add_argument("--cluster", metavar="NAME", type=name, action="append",
                            help="the cluster's name (default: the local cluster)")
+        parser.add_argument_group("the call").add_argument(
+            "--timeout", metavar="S", type=_argparse_type(timeout), help="stop waiting for the cluster after S seconds"
+        )
         return
     group.add_argument("--cluster", metavar="NAME", type=name, action="append",
                        help="a cluster's name; repeat for several (default: the local cluster)")
@@ -203,7 +223,8 @@ def _add_clusters(parser: argparse.ArgumentParser, *, several: bool) -> None:
                        help="read cluster names from FILE, one a line ('#' starts a comment); '-' reads stdin")
     call = parser.add_argument_group("the call")
     call.add_argument("--timeout", metavar="S", type=_argparse_type(timeout),
-                      help="stop listening to a cluster after S seconds (later phases are answered FALSE)")
+                      help="stop listening to a cluster's call after S seconds (later phases are answered FALSE); "
+                      "each call gets S: a preflight's read and check, a raise")
     if parser.prog.endswith(" run"):
         call.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     fleet = parser.add_argument_group("several clusters")
@@ -220,25 +241,29 @@ def _add_clusters(parser: argparse.ArgumentParser, *, several: bool) -> None:
 
 
 def _add_simulation(parser: argparse.ArgumentParser, *, call: bool) -> None:
+    """--simulate and what describes the simulated cluster: for check and
+    run VALUE for every cluster or NAME=VALUE for one, for info VALUE."""
     group = parser.add_argument_group(
         "simulation", "VALUE applies to every simulated cluster, NAME=VALUE to one" if call else None
     )
     group.add_argument("--simulate", action="store_true",
                        help=f"use {'simulated clusters' if call else 'a simulated cluster'} instead of clusapi.dll")
-    if SCENARIOS:
-        group.add_argument("--scenario", metavar="[NAME=]SCENARIO", action="append",
-                           type=_argparse_type(scoped(_scenario)),
-                           help=f"a named simulated cluster: {', '.join(SCENARIOS)}")
+
+    def option(flag: str, metavar: str, parse: Callable[[str], object], helptext: str) -> None:
+        convert = scoped(parse) if call else unscoped(parse)
+        group.add_argument(flag, metavar=f"[NAME=]{metavar}" if call else metavar, action="append",
+                           type=_argparse_type(convert), help=helptext)
+
+    option("--scenario", "SCENARIO", _scenario, f"a named simulated cluster: {', '.join(SCENARIOS)} (ready)")
+    option("--level", "N", level, "the simulated cluster's functional level (the scenario's; ready: 11)")
+    option("--delay", "S", delay, f"seconds between simulated phases, and before a simulated read answers "
+           f"({DEFAULT_DELAY})")
     if not call:
-        group.add_argument("--level", type=_argparse_type(level), metavar="N",
-                           help="the simulated cluster's functional level (10)")
         return
-    group.add_argument("--delay", metavar="[NAME=]S", action="append", type=_argparse_type(scoped(delay)),
-                       help="seconds between simulated phases (0.4)")
-    group.add_argument("--fail-code", metavar="[NAME=]CODE", action="append", type=_argparse_type(scoped(win32_code)),
-                       help="the Win32 code the simulated call ends with (0)")
-    group.add_argument("--fail-after", metavar="[NAME=]K", action="append", type=_argparse_type(scoped(phase_count)),
-                       help="the simulated call fails after K phases")
+    option("--fail-code", "CODE", win32_code,
+           "the Win32 code the simulated check (check) or raise (run) ends with, whatever the model says "
+           "(default: the model decides; run's preflight always asks the model)")
+    option("--fail-after", "K", phase_count, "the simulated check or raise fails after K phases")
 
 
 def _scenario(text: str) -> str:
@@ -317,6 +342,18 @@ class Options:
         assert name is not None
         return simulated(name, self.sim.get(name, SimSettings()))
 
+    def scripted(self, name: str | None) -> bool:
+        """--fail-code or --fail-after decide this simulated cluster's call."""
+        return self.simulate and name is not None and self.sim.get(name, SimSettings()).scripted
+
+    def model(self, name: str | None, target: Target) -> Target:
+        """What run's preflight asks: `target` itself, or for a simulated
+        cluster whose raise is scripted, the same cluster without the
+        script (its model)."""
+        if name is None or not self.scripted(name):
+            return target
+        return model_of(name, self.sim[name])
+
 
 class Invalid(Exception):
     """An argument that argparse's types cannot judge alone."""
@@ -367,7 +404,8 @@ def _names(ns: argparse.Namespace, stdin: TextIO | None) -> tuple[str | None, ..
 
 
 SIM_OPTIONS = (("--delay", "delay", "delay"), ("--fail-code", "fail_code", "status"),
-               ("--fail-after", "fail_after", "fail_after"), ("--scenario", "scenario", "scenario"))
+               ("--fail-after", "fail_after", "fail_after"), ("--scenario", "scenario", "scenario"),
+               ("--level", "level", "level"))
 """(option, argparse's attribute, SimSettings field) for the scoped settings."""
 
 
@@ -375,12 +413,6 @@ def _sim(ns: argparse.Namespace, names: Sequence[str | None]) -> dict[str, SimSe
     """Each simulated cluster's settings, from VALUE and NAME=VALUE options."""
     by_key = {name.casefold(): name for name in names if name is not None}
     settings: dict[str, dict[str, object]] = {name: {} for name in by_key.values()}
-    level_given = getattr(ns, "level", None)
-    if level_given is not None:
-        if not ns.simulate:
-            raise Invalid("--level applies only with --simulate")
-        for values in settings.values():
-            values["level"] = level_given
     for option, attribute, key in SIM_OPTIONS:
         given: list[Scoped[object]] = getattr(ns, attribute, None) or []
         if given and not ns.simulate:

@@ -1,46 +1,39 @@
-"""What the command says about a cluster itself: how it names it, its
-functional level before and after a raise, its nodes, its readiness; and the
-simulated clusters it rehearses with.
-
-Issue 9 adds these facts to the library (``ClusterInfo.nodes`` and
-``.upgrade_version``, ``UpgradeResult.level_before`` / ``.level_after``,
-``preflight()``, ``Simulator.scenario()``).  Every read of them is one of the
-adapters in the first half of this file, each marked ``ISSUE 9`` with the
-code that replaces its body; until then each answers "unknown" (None, or
-nothing) and the command says "unknown", never a guess.  The renderers in the
-second half are written against the contract and tested with stand-ins
-(tests/test_cli_cluster.py).
+"""What the command says about a cluster itself: how it names its level,
+its nodes, its readiness, and how a raise came out, each from what the
+cluster reported (issue 9's ClusterInfo, Preflight, UpgradeResult levels);
+and the simulated clusters it rehearses with.  Where the cluster reported
+nothing, the command says "unknown", never a guess.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+import time
+from dataclasses import dataclass, replace
+from typing import Any
 
+from . import _clusupgrade, _winerror
 from .cli_codes import EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, Verdict
-from .cli_render import Levels, table, where
-from .info import LEVEL_NAMES, ClusterInfo, cluster_info
+from .cli_render import Levels, Record, table, where
+from .info import ClusterInfo, Report, cluster_info, read
+from .levels import level_name
+from .nodes import NodeInfo
+from .preflight import Check, Preflight, judge
 from .result import UpgradeResult
 from .simulator import Simulator
-from .stream import Target
+from .target import Target, resolve
 
 DEFAULT_DELAY = 0.4
-"""Seconds between simulated phases, slow enough to watch."""
+"""Seconds between simulated phases (and before a simulated read answers),
+slow enough to watch."""
 
 # --------------------------------------------------------------------------
-# Adapters: the only places that read what issue 9 adds.
-
-
-SCENARIOS: tuple[str, ...] = ()
-"""Named simulated clusters for --scenario; the option exists only when this
-is not empty.  ISSUE 9: ``from .simulator import SCENARIOS``."""
+# Simulated clusters.
 
 
 @dataclass(frozen=True)
 class SimSettings:
     """What the command line says about one simulated cluster; None where
-    it says nothing (the scenario, or the simulator's default, decides)."""
+    it says nothing (the scenario, or the simulator's model, decides)."""
 
     delay: float | None = None
     status: int | None = None
@@ -48,92 +41,92 @@ class SimSettings:
     level: int | None = None
     scenario: str | None = None
 
+    @property
+    def scripted(self) -> bool:
+        """--fail-code or --fail-after decide the command's own call, not
+        the model."""
+        return self.status is not None or self.fail_after is not None
+
 
 def simulated(name: str, settings: SimSettings) -> Simulator:
-    """The Simulator that stands for cluster `name`.
-
-    ISSUE 9: when ``settings.scenario`` is set, return
-    ``Simulator.scenario(settings.scenario, name=name, **given)`` where
-    `given` holds the keyword arguments below whose setting is not None
-    (scripted faults override the model).  This needs the scenario's own
-    name to be positional-only in ``Simulator.scenario(name, /, **overrides)``,
-    or ``name=`` cannot name the cluster.
-    """
-    return Simulator(
-        name=name,
-        delay=DEFAULT_DELAY if settings.delay is None else settings.delay,
-        status=settings.status or 0,
-        fail_after=settings.fail_after,
-        functional_level=10 if settings.level is None else settings.level,
-    )
+    """The Simulator that stands for cluster `name`: the scenario (or the
+    simulator's default cluster, ready at level 11) with only what the
+    command line gave overriding it."""
+    given: dict[str, Any] = {"delay": DEFAULT_DELAY if settings.delay is None else settings.delay}
+    if settings.status is not None:
+        given["status"] = settings.status
+    if settings.fail_after is not None:
+        given["fail_after"] = settings.fail_after
+    if settings.level is not None:
+        given["functional_level"] = settings.level
+    if settings.scenario is None:
+        return Simulator(name=name, **given)
+    return Simulator.scenario(settings.scenario, name=name, **given)
 
 
-def levels_of(result: UpgradeResult) -> Levels:
-    """ISSUE 9: ``return Levels(result.level_before, result.level_after)``."""
-    return Levels(None, None)
-
-
-def read_info(target: Target, timeout: float | None) -> ClusterInfo:
-    """What `target` says about itself.
-
-    ISSUE 9: ``return cluster_info(target, timeout=timeout)``, and give
-    ``info`` its ``--timeout`` option (cli_args.py: ``timeout_option(info)``).
-    """
-    return cluster_info(target)
-
-
-class NodeView(Protocol):
-    """What the command shows of a node (issue 9's NodeInfo)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def state(self) -> int: ...
-    @property
-    def os_version(self) -> tuple[int, int, int] | None: ...
-    @property
-    def highest_version(self) -> tuple[int, int] | None: ...
-
-
-def nodes_of(info: ClusterInfo) -> Sequence[NodeView]:
-    """ISSUE 9: ``return info.nodes``."""
-    return ()
-
-
-def upgrade_version_of(info: ClusterInfo) -> int | None:
-    """ISSUE 9: ``return info.upgrade_version``."""
-    return None
-
-
-class PreflightView(Protocol):
-    """What the command shows of issue 9's Preflight."""
-
-    @property
-    def info(self) -> ClusterInfo: ...
-    @property
-    def ready(self) -> bool: ...
-    @property
-    def nothing_to_do(self) -> bool: ...
-    @property
-    def target_level(self) -> int | None: ...
-    @property
-    def blockers(self) -> Sequence[str]: ...
+def model_of(name: str, settings: SimSettings) -> Simulator:
+    """The same simulated cluster without the script: what its model
+    answers.  run's preflight asks it when the raise is scripted, because
+    --fail-code and --fail-after are for the raise, not for the check
+    before it."""
+    return simulated(name, replace(settings, status=None, fail_after=None))
 
 
 # --------------------------------------------------------------------------
-# Renderers, written against issue 9's contract.
+# Reading the cluster.
+
+
+def levels_of(result: UpgradeResult) -> Levels:
+    """The level the cluster reported before and after the call."""
+    return Levels(result.level_before, result.level_after)
+
+
+def read_info(target: Target, timeout: float | None) -> ClusterInfo:
+    """What `target` says about itself."""
+    return cluster_info(target, timeout=timeout)
+
+
+def read_report(target: Target, timeout: float | None) -> Report:
+    """What preflight() reads: the cluster's facts and why any are missing."""
+    name, simulator = resolve(target)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    return read(name, simulator, deadline=deadline, timeout=timeout)
+
+
+def judged(report: Report, refused: int | None) -> Preflight:
+    """preflight()'s verdict on `report` and the check that went with it:
+    `refused` is the code the check was refused with, None when it
+    succeeded.  A check that returned 5975 succeeded, as check() says: a
+    check raises nothing, so the code only echoes a script."""
+    status = _winerror.SUCCESS if refused is None else refused
+    return judge(report, Check(status, _clusupgrade.STAGE_UPGRADE, -1))
+
+
+def supports_more(nodes: tuple[NodeInfo, ...], level: int) -> bool | None:
+    """Whether some node supports a level above `level`; None when the
+    nodes, or the highest level of one of them, are unknown."""
+    highest = [node.highest_level for node in nodes]
+    if not highest or None in highest:
+        return None
+    return any(h is not None and h > level for h in highest)
+
+
+# --------------------------------------------------------------------------
+# What is said.
 
 
 def level_text(level: int | None) -> str:
-    """``10 (Windows Server 2019)``, or "unknown"."""
+    """``10 (Windows Server 2019 (widely reported, ...))``, or "unknown"."""
     if level is None:
         return "unknown"
-    return f"{level} ({LEVEL_NAMES.get(level, 'a level clusupgrade has no name for')})"
+    name = level_name(level)
+    return f"{level} ({'a level the sources do not name' if name == f'level {level}' else name})"
 
 
 def check_verdict(name: str | None, result: UpgradeResult) -> Verdict:
-    """A check that succeeded.  Status 0 also answers a cluster with nothing
-    to raise, so this does not say "can be raised"."""
+    """A check that succeeded, without a preflight (a fleet's).  Status 0
+    also answers a cluster with nothing to raise, so this does not say
+    "can be raised"."""
     return Verdict(
         "ready",
         EXIT_OK,
@@ -141,11 +134,14 @@ def check_verdict(name: str | None, result: UpgradeResult) -> Verdict:
     )
 
 
-def run_verdict(name: str | None, levels: Levels, nothing_to_do: bool | None = None) -> Verdict:
+def run_verdict(
+    name: str | None, levels: Levels, nothing_to_do: bool | None = None, status: int = _winerror.SUCCESS
+) -> Verdict:
     """A raise that succeeded, told from the levels the cluster reported.
 
-    `nothing_to_do` is what a preflight said before the raise (None: no
-    preflight).  Never "raised" without seeing the level move."""
+    `nothing_to_do` is what the cluster said before (or after) the raise
+    about its nodes (None: unknown).  Never "raised" without seeing the
+    level move."""
     before, after = levels
     subject = where(name)
     if before is None or after is None:
@@ -167,6 +163,8 @@ def run_verdict(name: str | None, levels: Levels, nothing_to_do: bool | None = N
         why = "; whether its nodes support a higher level is unknown"
     else:
         why = " although its nodes support a higher one"
+    if status == _winerror.ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED:
+        why += " (it returned 5975, ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED, which says the level was raised)"
     return Verdict(
         "not-raised",
         EXIT_FAILED,
@@ -183,17 +181,17 @@ def _version(version: tuple[int, ...] | None) -> str:
     return "unknown" if version is None else ".".join(map(str, version))
 
 
-def node_table(nodes: Sequence[NodeView]) -> list[str]:
+def node_table(nodes: tuple[NodeInfo, ...]) -> list[str]:
     """Get-ClusterNode's view: name, state, OS build, highest level."""
     rows = [("Name", "State", "OS", "Highest level")]
     for node in nodes:
-        highest = "unknown" if node.highest_version is None else str(node.highest_version[0])
+        highest = "unknown" if node.highest_level is None else str(node.highest_level)
         state = STATE_WORDS.get(int(node.state), f"state {int(node.state)}")
         rows.append((node.name, state, _version(node.os_version), highest))
     return table(rows)
 
 
-def node_json(node: NodeView) -> dict[str, object]:
+def node_json(node: NodeInfo) -> Record:
     state = int(node.state)
     return {
         "name": node.name,
@@ -201,43 +199,46 @@ def node_json(node: NodeView) -> dict[str, object]:
         "state_name": STATE_WORDS.get(state),
         "os_version": node.os_version,
         "highest_version": node.highest_version,
-        "highest_level": None if node.highest_version is None else node.highest_version[0],
+        "highest_level": node.highest_level,
+        "lowest_version": node.lowest_version,
     }
 
 
-def info_lines(info: ClusterInfo, nodes: Sequence[NodeView], upgrade_version: int | None) -> list[str]:
+def info_lines(info: ClusterInfo) -> list[str]:
     mixed = "yes: nodes run different versions" if info.mixed_mode else "no"
+    upgrade = "unknown" if info.upgrade_version is None else str(info.upgrade_version)
     lines = [
         f"Cluster:           {info.name}",
         f"Functional level:  {level_text(info.functional_level)}",
-        f"Upgrade version:   {'unknown' if upgrade_version is None else upgrade_version}",
-        f"Cluster versions:  lowest {_version(info.lowest_version)}, highest {_version(info.highest_version)}",
+        f"Upgrade version:   {upgrade}",
+        f"Cluster versions:  lowest {_version(info.lowest_version)}, highest {_version(info.highest_version)}"
+        " (major.build, of the node that answered)",
         f"Mixed mode:        {mixed}",
         f"Node OS:           {_version(info.os_version)} (the node that answered)",
     ]
-    if nodes:
-        lines += ["Nodes:", *node_table(nodes)]
+    if info.nodes:
+        lines += ["Nodes:", *node_table(info.nodes)]
     else:
         lines.append("Nodes:             unknown")
     return lines
 
 
-def info_json(info: ClusterInfo, nodes: Sequence[NodeView], upgrade_version: int | None) -> dict[str, object]:
+def info_json(info: ClusterInfo) -> Record:
     return {
         "event": "info",
         "name": info.name,
         "functional_level": info.functional_level,
         "functional_level_name": info.functional_level_name,
-        "upgrade_version": upgrade_version,
+        "upgrade_version": info.upgrade_version,
         "os_version": info.os_version,
         "highest_version": info.highest_version,
         "lowest_version": info.lowest_version,
         "mixed_mode": info.mixed_mode,
-        "nodes": [node_json(node) for node in nodes],
+        "nodes": [node_json(node) for node in info.nodes],
     }
 
 
-def preflight_verdict(name: str | None, p: PreflightView) -> Verdict:
+def preflight_verdict(name: str | None, p: Preflight) -> Verdict:
     subject = where(name)
     level = p.info.functional_level
     if p.nothing_to_do:
@@ -257,20 +258,25 @@ def preflight_verdict(name: str | None, p: PreflightView) -> Verdict:
     )
 
 
-def preflight_lines(name: str | None, p: PreflightView) -> list[str]:
+def preflight_lines(name: str | None, p: Preflight) -> list[str]:
     """The verdict, then each blocker on its own line."""
     return [preflight_verdict(name, p).sentence, *(f"  - {blocker}" for blocker in p.blockers)]
 
 
-def preflight_json(name: str | None, p: PreflightView) -> dict[str, object]:
-    verdict = preflight_verdict(name, p)
+def preflight_fields(p: Preflight) -> Record:
     return {
-        "event": "preflight",
-        "cluster": name,
-        "outcome": verdict.outcome,
         "ready": p.ready,
         "nothing_to_do": p.nothing_to_do,
         "functional_level": p.info.functional_level,
         "target_level": p.target_level,
         "blockers": list(p.blockers),
+    }
+
+
+def preflight_json(name: str | None, p: Preflight) -> Record:
+    return {
+        "event": "preflight",
+        "cluster": name,
+        "outcome": preflight_verdict(name, p).outcome,
+        **preflight_fields(p),
     }

@@ -12,6 +12,7 @@ from typing import Final
 
 from ._winerror import name_of
 from .errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
+from .outcome import FIX_FIRST
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
@@ -23,10 +24,9 @@ EXIT_OUTPUT_FAILED: Final = 6
 SIGNAL_BASE: Final = 128
 """An explicit request to stop exits 128 + the signal's number, as shells do."""
 
-NOT_READY: Final = frozenset({5973, 5974, 5976, 5050, 5070, 5072, 5073})
-"""Codes that mean "fix the cluster first": a node is not on the new version,
-forced quorum, an upgrade already under way, a node down, paused, not ready
-or shutting down.  Nothing was changed."""
+NOT_READY: Final = FIX_FIRST
+"""Codes that mean "fix the cluster first" (outcome.FIX_FIRST): nothing was
+changed."""
 
 UNREACHABLE: Final = frozenset({1722, 1726, 1753})
 """RPC_S_SERVER_UNAVAILABLE, RPC_S_CALL_FAILED, EPT_S_NOT_REGISTERED."""
@@ -44,10 +44,12 @@ def interrupted_code(signum: int) -> int:
 
 
 EXIT_TABLE: Final = (
-    (str(EXIT_OK), "success (5975 too: the level was raised, with a warning to restart)"),
-    (str(EXIT_FAILED), "the call failed or timed out, or the level did not move"),
+    (str(EXIT_OK), "success; 5975 too: the level WAS raised, and the cluster (not a node) needs a restart: "
+     "Stop-Cluster, then Start-Cluster (downtime)"),
+    (str(EXIT_FAILED), "the call failed or timed out, or it succeeded but the level did not move"),
     (str(EXIT_USAGE), "usage error, nothing was sent (also: no terminal to confirm on, add --yes)"),
-    (str(EXIT_NOT_READY), "not ready, fix the cluster first: 5973, 5974, 5976, 5050, 5070, 5072, 5073"),
+    (str(EXIT_NOT_READY), "not ready, fix the cluster first: a blocker the preflight found, or 5973, 5974, 5976, 5050, "
+     "5070, 5072, 5073"),
     (str(EXIT_UNREACHABLE), "unreachable (1722, 1726, 1753), access denied (5), or no clusapi.dll here"),
     (str(EXIT_NOT_CONFIRMED), "the confirmation was not given: nothing was changed"),
     (str(EXIT_OUTPUT_FAILED), "output failed (broken pipe, closed stdout, disk full); the call ran to its end"),

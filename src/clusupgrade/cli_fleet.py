@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from .cli_cluster import check_verdict, levels_of, run_verdict
+from .cli_cluster import check_verdict, levels_of, read_info, run_verdict, supports_more
 from .cli_codes import EXIT_NOT_CONFIRMED, EXIT_OK, Verdict, code_name, worst
 from .cli_render import (
     Levels,
@@ -36,9 +36,10 @@ from .cli_render import (
 from .cli_session import Session, log, names_text, note_simulator
 from .errors import ClusterUpgradeError
 from .fleet import FleetUpgrade, upgrade_many
+from .outcome import restart_needed
 from .phase import PhaseEvent
 from .result import UpgradeResult
-from .stream import Target
+from .target import Target
 
 POLL_EVERY = 0.05
 """With many clusters still running, look for ends at most this often (s)."""
@@ -56,6 +57,8 @@ class Member:
     outcome: UpgradeResult | ClusterUpgradeError | None = None
     seen: bool = False
     """A phase arrived from it: its call has certainly started."""
+    performed: bool = False
+    """Its outcome is a raise's, not a check's."""
 
     @property
     def label(self) -> str:
@@ -94,12 +97,18 @@ class Fleet:
     width: int = field(init=False)
     active: list[Member] = field(default_factory=list)
     """The group whose calls are running (for an interruption)."""
+    unmoved: list[Member] = field(default_factory=list)
+    """Raised with success, but their level did not move: their nodes are
+    read once every call of the group has ended (a read while the fleet
+    runs would hold up the others' events and their measured duration)."""
 
     def __post_init__(self) -> None:
         self.width = max(len(m.label) for m in self.members)
 
     def run(self, stdin: TextIO | None) -> int:
         session, options = self.session, self.session.options
+        if options.perform:
+            session.can_confirm(stdin)  # before anything is sent
         try:
             to_raise = self.members
             if options.perform and options.check_first:
@@ -142,7 +151,7 @@ class Fleet:
             return []
         for member in ready:
             member.verdict = member.outcome = None
-            member.seen = False
+            member.seen = member.performed = False
         return ready
 
     def _stage(self, members: list[Member], *, perform: bool, max_failures: int | None) -> None:
@@ -187,6 +196,9 @@ class Fleet:
                     pending = self._ends(fleet, group, pending, perform)
                     last_look = now
         self._ends(fleet, group, pending, perform)
+        for member in self.unmoved:
+            self._settle(member)
+        self.unmoved.clear()
 
     def _ends(self, fleet: FleetUpgrade, group: list[Member], pending: list[int], perform: bool) -> list[int]:
         """Settle the members that have ended since the last look; the rest."""
@@ -198,15 +210,48 @@ class Fleet:
                 still.append(index)
                 continue
             member = group[index]
-            member.outcome = outcome
+            member.outcome, member.performed = outcome, perform
             if isinstance(outcome, ClusterUpgradeError):
                 member.verdict = self.session.failed(outcome, performed=perform)
+            elif not perform:
+                member.verdict = check_verdict(member.name, outcome)
             else:
-                member.verdict = run_verdict(member.name, member.levels) if perform else check_verdict(
-                    member.name, outcome
-                )
-            self.session.observe("a cluster's end", lambda: self._end(member, outcome))  # noqa: B023
+                member.verdict = run_verdict(member.name, member.levels, None, outcome.status)
+                if member.verdict.outcome == "not-raised":
+                    self.unmoved.append(member)
+                    continue
+                log.info("%s", member.verdict.sentence)
+            self._show_end(member)
         return still
+
+    def _settle(self, member: Member) -> None:
+        """A raise whose level did not move: whether it had anything to
+        raise, from its nodes."""
+        result = member.outcome
+        assert isinstance(result, UpgradeResult)
+        member.verdict = run_verdict(member.name, member.levels, self._nothing_to_do(member), result.status)
+        log.info("%s", member.verdict.sentence)
+        self._show_end(member)
+
+    def _show_end(self, member: Member) -> None:
+        outcome = member.outcome
+        assert outcome is not None
+        self.session.observe("a cluster's end", lambda: self._end(member, outcome))
+
+    def _nothing_to_do(self, member: Member) -> bool | None:
+        """After a raise whose level did not move: whether no node supports
+        a higher level, read from the cluster now (None: unknown).  The
+        fleet's calls do not read the nodes, so this is one more read."""
+        after = member.levels.after
+        if after is None:
+            return None
+        try:
+            info = read_info(member.target, self.session.options.timeout)
+        except ClusterUpgradeError as err:
+            log.info("%s: its nodes could not be read: %s", where(member.name), err)
+            return None
+        more = supports_more(info.nodes, after)
+        return None if more is None else not more
 
     def _unfinished(self, member: Member) -> Verdict:
         if member not in self.active:
@@ -231,7 +276,7 @@ class Fleet:
         took = ""
         if isinstance(outcome, UpgradeResult):
             self.session.emit(result_record(outcome, member.verdict, member.levels))
-            if outcome.performed and outcome.restart_required:
+            if restart_needed(outcome):
                 self.session.console.tell(restart_warning(member.name))
             took = f" in {member.duration}"
         self.session.show(f"  {member.label:<{self.width}}  {member.summary}{took}")
@@ -241,8 +286,8 @@ class Fleet:
         for member in self.members:
             before, after = member.levels
             rows.append((
-                member.label, member.summary, _level(before, member.called), _level(after, member.called),
-                member.duration,
+                member.label, member.summary, _level(before, member.called),
+                _level(after, member.called and member.performed), member.duration,
             ))
         counts = Counter("not started" if m.verdict is None else m.verdict.outcome.replace("-", " ")
                          for m in self.members)
@@ -264,7 +309,7 @@ class Fleet:
                 "winerror": error.winerror if error else None,
                 "name": code_name(error.winerror) if error else None,
                 "duration": round(member.outcome.duration, 6) if isinstance(member.outcome, UpgradeResult) else None,
-                **level_json(member.levels),
+                **level_json(member.levels, member.performed),
             })
         return {
             "event": "fleet",
@@ -275,8 +320,10 @@ class Fleet:
         }
 
 
-def _level(level: int | None, called: bool) -> str:
-    if not called:
+def _level(level: int | None, applies: bool) -> str:
+    """A level for the summary: "-" where there is none to show (no call,
+    or the level after a check)."""
+    if not applies:
         return "-"
     return "unknown" if level is None else str(level)
 

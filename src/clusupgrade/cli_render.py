@@ -24,10 +24,12 @@ class Levels(NamedTuple):
     after: int | None
 
 
-def level_json(levels: Levels) -> Record:
+def level_json(levels: Levels, performed: bool = True) -> Record:
+    """The levels, and whether the level was raised: False for a check
+    (it raises nothing), None where a level is unknown."""
     before, after = levels
     raised = None if before is None or after is None else after > before
-    return {"level_before": before, "level_after": after, "raised": raised}
+    return {"level_before": before, "level_after": after, "raised": raised if performed else False}
 
 
 def where(name: str | None) -> str:
@@ -86,7 +88,7 @@ def result_record(result: UpgradeResult, verdict: Verdict, levels: Levels) -> Re
         "complete": result.complete,
         "duration": round(result.duration, 6),
         "phases": [int(e.phase) for e in result.events],
-        **level_json(levels),
+        **level_json(levels, result.performed),
     }
 
 

@@ -19,7 +19,7 @@ from .cli_render import Record, error_record, error_words, json_line, where
 from .cli_signals import StopSignals, signal_name, signal_of
 from .errors import ClusterUpgradeError, UpgradeTimeoutError
 from .simulator import Simulator
-from .stream import Target
+from .target import Target
 
 log = logging.getLogger("clusupgrade.cli")
 
@@ -100,18 +100,27 @@ class Session:
 
     # Steps ------------------------------------------------------------
 
-    def confirm(self, stdin: TextIO | None, names: Sequence[str | None]) -> bool:
-        """Ask once for every cluster in `names`; True when confirmed."""
+    def can_confirm(self, stdin: TextIO | None) -> None:
+        """Raise NoTerminal when confirmation is needed and nobody can give
+        it: called before anything is sent."""
         if self.options.yes:
-            return True
+            return
         if self.options.names_from_stdin:
             raise NoTerminal("the cluster names were read from stdin, so it cannot confirm; add --yes")
         if not can_prompt(stdin):
             raise NoTerminal("refusing to raise the level without confirmation: stdin is not a terminal; add --yes")
+
+    def confirm(self, stdin: TextIO | None, names: Sequence[str | None], known: str = "") -> bool:
+        """Ask once for every cluster in `names`; True when confirmed.
+        `known` is what the cluster said of the raise ("from level 11 to
+        12"), for one cluster."""
+        self.can_confirm(stdin)
+        if self.options.yes:
+            return True
         assert stdin is not None
         simulated = " (simulated)" if self.options.simulate else ""
         if len(names) == 1:
-            question = f"Raise the functional level of {where(names[0])}{simulated}? This cannot be undone.\n"
+            question = f"Raise the functional level of {where(names[0])}{simulated}{known}? This cannot be undone.\n"
         else:
             listed = "".join(f"  {name}\n" for name in names)
             question = f"Raise the functional level of these {len(names)} clusters{simulated}? " \
@@ -131,11 +140,12 @@ class Session:
         self.console.tell("Not confirmed; nothing was changed.")
         self.emit({"event": "not-confirmed", "message": "Not confirmed; nothing was changed."})
 
-    def failed(self, err: ClusterUpgradeError, performed: bool) -> Verdict:
-        """Report a call that failed (its record, its words on stderr); its verdict."""
+    def failed(self, err: ClusterUpgradeError, performed: bool, extra: Record | None = None) -> Verdict:
+        """Report a call that failed (its record, with `extra`, and its words
+        on stderr); its verdict."""
 
         def show() -> None:
-            self.emit(error_record(err, performed))
+            self.emit({**error_record(err, performed), **(extra or {})})
             self.console.tell(f"clusupgrade: {error_words(err)}")
 
         self.observe("an error", show)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Final
 
 from . import _clusupgrade, _winerror, proplist, sections
-from .errors import ClusterUpgradeError, unavailable
+from .errors import ClusapiUnavailableError, ClusterUpgradeError, unavailable
 from .phase import END_HEADER, PhaseEvent
 from .result import UpgradeResult
 
@@ -40,7 +41,8 @@ def conclude(
     _, _, status, stage, missing = END_HEADER.unpack_from(end)
     error = _failure(status, stage, missing, name=name, events=events)
     if error is not None:
-        log.error("%s", error)
+        text = str(error)
+        log.log(log_level(error, perform), "%s", text if text.startswith(where(name)) else f"{where(name)}: {text}")
         raise error
     if lost:
         # Out of memory in a callback: the call went on, the consumer missed
@@ -56,10 +58,36 @@ def conclude(
         level_before=level_in(found, sections.CLUSTER_PROPS),
         level_after=level_in(found, sections.CLUSTER_PROPS_AFTER) if perform else None,
     )
-    if result.restart_required:
+    if restart_needed(result):
         log.warning("%s: %s", where(name), _winerror.CODES[status].advice)
     log.info("%s: %s (%.2f s)", where(name), _summary(result), duration)
     return result
+
+
+def restart_needed(result: UpgradeResult) -> bool:
+    """A raise that returned 5975 (the level was raised, the cluster must
+    be restarted), unless the levels it reported show that it stayed put:
+    then there is no raise to restart for.  A check raises nothing."""
+    before, after = result.level_before, result.level_after
+    stayed = before is not None and after is not None and after <= before
+    return result.performed and result.restart_required and not stayed
+
+
+FIX_FIRST: Final = frozenset({5973, 5974, 5976, 5050, 5070, 5072, 5073})
+"""Refusals that mean "fix the cluster first": a node is not on the new
+version, forced quorum, an upgrade already under way, a node down, paused,
+not ready or shutting down.  Nothing was changed."""
+
+
+def log_level(error: ClusterUpgradeError, perform: bool) -> int:
+    """How loud a failed call is logged.  The caller gets the exception
+    too, so what is expected is not an ERROR: a refusal that means "fix the
+    cluster first" (INFO for a check, that is its answer; WARNING for a
+    raise), any other failed check (WARNING: nothing was changed).  A raise
+    that failed otherwise is an ERROR: the cluster may need a look."""
+    if error.winerror in FIX_FIRST and not isinstance(error, ClusapiUnavailableError):
+        return logging.WARNING if perform else logging.INFO
+    return logging.ERROR if perform else logging.WARNING
 
 
 def level_in(found: tuple[sections.Section, ...], ident: int) -> int | None:
