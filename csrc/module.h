@@ -29,6 +29,12 @@ PyObject *cu_job_new(PyTypeObject *type, cu_context *ctx);
 /* The context of a Job (borrowed). */
 cu_context *cu_job_context(PyObject *job);
 
+/* relay.c */
+/* start_relay(step): a native thread that calls step() until it returns a
+ * false value; relays(): how many run. */
+PyObject *cu_start_relay(PyObject *module, PyObject *step);
+PyObject *cu_relays(PyObject *module, PyObject *ignored);
+
 /* cluster_info.c */
 PyObject *cu_cluster_info_py(PyObject *module, PyObject *arg);
 
