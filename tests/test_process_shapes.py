@@ -181,9 +181,28 @@ def test_multiple_interpreters_slot_is_declared_on_3_12_and_later() -> None:
     ), proc.stdout
 
 
+# Every script that forks waits for its child with this: a child that hangs
+# is killed, so that it never outlives its test.
+REAP = """
+import os, time
+
+def reap(pid, seconds=5):
+    \"\"\"The child's exit code, or None once it was killed for hanging.\"\"\"
+    deadline = time.monotonic() + seconds
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            return None
+        time.sleep(0.01)
+"""
+
 # Forks, again and again, each while a fresh stream's phases come back to back,
 # so that a callback is often waiting for the GIL at the moment of the fork.
-FORK_LOOP = """
+FORK_LOOP = REAP + """
 import os, sys, time, warnings
 import clusupgrade
 from clusupgrade import Simulator
@@ -206,18 +225,9 @@ for _ in range(FORKS):
         child()
         sys.exit(0)  # a normal exit: atexit hooks, clusupgrade's included
     stream.close()
-    deadline = time.monotonic() + 5
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            assert os.waitstatus_to_exitcode(status) == 0, status
-            break
-        if time.monotonic() > deadline:
-            hung += 1
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            break
-        time.sleep(0.01)
+    code = reap(pid)
+    assert code in (0, None), code
+    hung += code is None
 print("hung", hung, "of", FORKS)
 """
 
@@ -240,7 +250,7 @@ def test_forked_children_exit_while_callbacks_wait_for_the_gil(thread: str) -> N
 
 @pytest.mark.skipif(not HAS_FORK, reason="no os.fork() on this platform")
 def test_a_child_counts_its_generation_and_none_of_its_parents_relays() -> None:
-    code = """
+    code = REAP + """
 import os, queue
 from clusupgrade import _clusupgrade
 stop = queue.SimpleQueue()
@@ -257,9 +267,9 @@ seen = _clusupgrade.fork_generation(), _clusupgrade.relays()
 pid = os.fork()
 if pid == 0:
     os._exit(0 if (_clusupgrade.fork_generation(), _clusupgrade.relays()) == (seen[0] + 1, 0) else 1)
-_, status = os.waitpid(pid, 0)
+code = reap(pid)
 stop.put(None)
-print(*seen, os.waitstatus_to_exitcode(status), _clusupgrade.fork_generation())
+print(*seen, code, _clusupgrade.fork_generation())
 """
     proc = run_python(code)
     assert proc.returncode == 0, proc.stderr
@@ -268,7 +278,7 @@ print(*seen, os.waitstatus_to_exitcode(status), _clusupgrade.fork_generation())
 
 @pytest.mark.skipif(not HAS_FORK, reason="no os.fork() on this platform")
 def test_a_child_makes_calls_of_its_own() -> None:
-    code = """
+    code = REAP + """
 import asyncio, os, sys
 import clusupgrade
 from clusupgrade import Simulator
@@ -281,8 +291,7 @@ if pid == 0:
     result = asyncio.run(clusupgrade.aupgrade(Simulator(), timeout=10))
     assert len(result.events) == 5
     sys.exit(0)
-_, status = os.waitpid(pid, 0)
-print(os.waitstatus_to_exitcode(status), len(list(stream)))
+print(reap(pid, 30), len(list(stream)))
 """
     proc = run_python(code, timeout=60, env=leak_check_off())
     assert proc.returncode == 0, proc.stderr
@@ -291,7 +300,7 @@ print(os.waitstatus_to_exitcode(status), len(list(stream)))
 
 @pytest.mark.skipif(not HAS_FORK, reason="no os.fork() on this platform")
 def test_a_job_inherited_unfinished_raises_instead_of_waiting() -> None:
-    code = """
+    code = REAP + """
 import os, queue
 from clusupgrade import _clusupgrade
 call = _clusupgrade.Call(queue.SimpleQueue(), None, True, ((1, 2), 300_000_000, 0, -1, 0, True))
@@ -305,8 +314,7 @@ if pid == 0:
         print("child:", exc, flush=True)
         os._exit(0)
     os._exit(1)
-_, status = os.waitpid(pid, 0)
-print("child exit", os.waitstatus_to_exitcode(status))
+print("child exit", reap(pid))
 print("parent waited", job.wait(10))
 """
     proc = run_python(code, timeout=30)
@@ -336,7 +344,7 @@ def test_an_inherited_stream_fails_clearly_in_the_child() -> None:
 
 
 # A simulator busy in the parent at fork time: its call runs on only there.
-BUSY_SIMULATOR = """
+BUSY_SIMULATOR = REAP + """
 import os, sys, time
 import clusupgrade
 from clusupgrade import Simulator
@@ -351,14 +359,7 @@ if pid == 0:
         print("child:", exc, flush=True)
         os._exit(0 if "fork" in str(exc) else 1)
     os._exit(1)
-deadline = time.monotonic() + 5
-while not os.waitpid(pid, os.WNOHANG)[0]:
-    if time.monotonic() > deadline:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        print("child hung")
-        break
-    time.sleep(0.01)
+print("child exit", reap(pid))
 print("parent got", len(list(stream)) + 1)
 """
 
@@ -369,7 +370,7 @@ def test_waiting_for_a_simulator_busy_at_fork_time_raises_in_the_child() -> None
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("child: this call was started before os.fork()"), lines
-    assert lines[1:] == ["parent got 5"]
+    assert lines[1:] == ["child exit 0", "parent got 5"]
 
 
 @pytest.mark.skipif(not HAS_FORK, reason="no os.fork() on this platform")
@@ -379,4 +380,4 @@ def test_a_new_call_on_a_simulator_busy_at_fork_time_raises_in_the_child() -> No
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("child: "), lines
-    assert lines[1:] == ["parent got 5"]
+    assert lines[1:] == ["child exit 0", "parent got 5"]
