@@ -1,6 +1,6 @@
-/* The shutdown guard: native threads (the trampoline, the call's worker)
- * enter Python only through it, so that none does once the interpreter
- * has started to finalize.
+/* The shutdown guard: native threads (the trampoline, the call's worker,
+ * the asyncio relay) enter Python only through it, so that none does once
+ * the interpreter has started to finalize.
  *
  * A thread that calls PyGILState_Ensure() while the interpreter finalizes
  * is killed (3.12 and earlier) or blocks forever (3.13 and later), and
@@ -20,5 +20,11 @@ void cu_guard_close(void);
 
 /* Non-zero once cu_guard_close() has run. */
 int cu_guard_closed(void);
+
+/* POSIX only, for fork.c: in the parent, on the thread that forks, just
+ * before fork(); then in the child, which has only that thread, just after
+ * it.  The child's count of threads inside becomes that thread's own. */
+void cu_guard_before_fork(void);
+void cu_guard_after_fork_child(void);
 
 #endif /* CLUSUPGRADE_GUARD_H */

@@ -11,11 +11,16 @@
 #include <Python.h>
 
 #include "context.h"
+#include "fork.h"
 #include "module.h"
+
+/* Longest wait without the GIL: a Ctrl+C is handled between two. */
+#define WAIT_STEP_NS 100000000
 
 typedef struct {
     PyObject_HEAD
     cu_context *ctx;
+    long fork_generation;   /* cu_fork_generation() when it was made */
 } JobObject;
 
 cu_context *
@@ -34,6 +39,7 @@ cu_job_new(PyTypeObject *type, cu_context *ctx)
     }
     cu_context_incref(ctx);
     self->ctx = ctx;
+    self->fork_generation = cu_fork_generation();
     return (PyObject *)self;
 }
 
@@ -52,7 +58,59 @@ job_dealloc(PyObject *op)
 PyDoc_STRVAR(wait_doc,
 "wait(timeout=None) -> bool\n\n"
 "Wait, without the GIL, until the native call has returned; False when\n"
-"`timeout` seconds passed first.");
+"`timeout` seconds passed first.  Ctrl+C interrupts the wait.  In a\n"
+"forked child, a call that had not returned when the parent forked\n"
+"raises RuntimeError: its thread stayed in the parent.");
+
+/* Waits for `event` at most timeout_ns (< 0: forever) in short steps
+ * without the GIL, running signal handlers between two, because a
+ * condition variable's wait resumes after a signal.  1 when the event is
+ * set, 0 when the time is up, -1 with an exception set. */
+static int
+wait_interruptibly(cu_event *event, int64_t timeout_ns)
+{
+    int64_t deadline = timeout_ns < 0 ? -1 : cu_monotonic_ns() + timeout_ns;
+
+    for (;;) {
+        int64_t step = WAIT_STEP_NS;
+        int set;
+
+        if (deadline >= 0) {
+            int64_t left = deadline - cu_monotonic_ns();
+            if (left < step) {
+                step = left > 0 ? left : 0;
+            }
+        }
+        Py_BEGIN_ALLOW_THREADS
+        set = cu_event_wait(event, step);
+        Py_END_ALLOW_THREADS
+        if (set) {
+            return 1;
+        }
+        if (PyErr_CheckSignals() < 0) {
+            return -1;
+        }
+        if (deadline >= 0 && cu_monotonic_ns() >= deadline) {
+            return 0;
+        }
+    }
+}
+
+/* wait() for a Job made before the fork that made this process: nothing
+ * will ever set the copied event, and its lock may have been copied
+ * locked, so only the copied flag is read. */
+static PyObject *
+wait_inherited(JobObject *self)
+{
+    if (cu_atomic_load(&self->ctx->finished)) {
+        Py_RETURN_TRUE;
+    }
+    PyErr_SetString(PyExc_RuntimeError,
+                    "this call was started before os.fork(), in the parent "
+                    "process: it runs on there, and this child cannot wait "
+                    "for it");
+    return NULL;
+}
 
 static PyObject *
 job_wait(PyObject *op, PyObject *args)
@@ -75,13 +133,15 @@ job_wait(PyObject *op, PyObject *args)
                             "timeout must be a non-negative number");
             return NULL;
         }
-        /* Beyond about 292 years the nanoseconds overflow: wait forever. */
-        timeout_ns = seconds < 9.0e9 ? (int64_t)(seconds * 1e9) : -1;
+        /* Beyond about 31 years, the deadline could overflow: wait
+         * forever. */
+        timeout_ns = seconds < 1.0e9 ? (int64_t)(seconds * 1e9) : -1;
     }
-    Py_BEGIN_ALLOW_THREADS
-    done = cu_event_wait(&self->ctx->done, timeout_ns);
-    Py_END_ALLOW_THREADS
-    return PyBool_FromLong(done);
+    if (self->fork_generation != cu_fork_generation()) {
+        return wait_inherited(self);
+    }
+    done = wait_interruptibly(&self->ctx->done, timeout_ns);
+    return done < 0 ? NULL : PyBool_FromLong(done);
 }
 
 PyDoc_STRVAR(answers_doc,

@@ -1,11 +1,26 @@
 /* clusupgrade._clusupgrade: the module object, its state and its
  * functions.  The work is elsewhere: call.c (the Call type), trampoline.c
- * (the native callback), backend_*.c (clusapi.dll and the simulator). */
+ * (the native callback), backend_*.c (clusapi.dll and the simulator).
+ *
+ * Only the main interpreter may import it.  Its native threads call back
+ * through PyGILState_Ensure(), which always enters the main interpreter,
+ * and the shutdown guard and the fork handlers are process-wide: in a
+ * subinterpreter, records would land in another interpreter's objects,
+ * and the subinterpreter's end would shut clusupgrade down for the whole
+ * process. */
 #include <Python.h>
 
 #include "backend.h"
-#include "module.h"
+#include "fork.h"
 #include "guard.h"
+#include "module.h"
+
+/* Py_mod_multiple_interpreters and its "not supported" value, part of the
+ * stable ABI from 3.12 on; the 3.11 limited API this module is built
+ * against does not define them, and 3.11 rejects the slot. */
+#define CU_MOD_MULTIPLE_INTERPRETERS 3
+#define CU_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED ((void *)0)
+#define CU_PY_3_12 0x030C0000UL
 
 static cu_module_state *
 get_state(PyObject *module)
@@ -45,13 +60,82 @@ PyDoc_STRVAR(stdin_is_terminal_doc,
 "True when standard input is a terminal a person types into (on Windows,\n"
 "a console; NUL and pipes are not).");
 
+PyDoc_STRVAR(fork_generation_doc,
+"fork_generation() -> int\n\n"
+"0 in a process that fork() did not make, one more in each forked child\n"
+"than in its parent.  A stream records it when its call starts: another\n"
+"value means that the stream was inherited through fork(), and that the\n"
+"thread serving its call stayed in the parent.");
+
+static PyObject *
+module_fork_generation(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
+{
+    return PyLong_FromLong(cu_fork_generation());
+}
+
+PyDoc_STRVAR(start_relay_doc,
+"start_relay(step)\n\n"
+"Start a native thread that calls step() with the GIL, again and again,\n"
+"until it returns a false value or raises (reported as unraisable), or\n"
+"the interpreter begins to exit.  step() must return within a fraction\n"
+"of a second: shutdown waits for it.");
+
+PyDoc_STRVAR(relays_doc,
+"relays() -> int\n\n"
+"How many relays started in this process have not ended.");
+
 static PyMethodDef module_methods[] = {
     {"stdin_is_terminal", cu_stdin_is_terminal, METH_NOARGS, stdin_is_terminal_doc},
     {"_shutdown", module_shutdown, METH_NOARGS, shutdown_doc},
     {"closed", module_closed, METH_NOARGS, closed_doc},
     {"format_message", cu_format_message, METH_O, format_message_doc},
+    {"fork_generation", module_fork_generation, METH_NOARGS, fork_generation_doc},
+    {"start_relay", cu_start_relay, METH_O, start_relay_doc},
+    {"relays", cu_relays, METH_NOARGS, relays_doc},
     {NULL, NULL, 0, NULL},
 };
+
+/* 0 in the main interpreter, -1 with ImportError in any other.  The main
+ * interpreter's id is 0; the 3.11 limited API has no
+ * PyInterpreterState_Main(). */
+static int
+refuse_subinterpreter(void)
+{
+    int64_t id = PyInterpreterState_GetID(PyInterpreterState_Get());
+    PyObject *message, *name;
+
+    if (id < 0) {
+        return -1;
+    }
+    if (id == 0) {
+        return 0;
+    }
+    message = PyUnicode_FromString(
+        "clusupgrade._clusupgrade can only be imported in the main "
+        "interpreter: its native threads call back into the main "
+        "interpreter, and its shutdown guard is process-wide");
+    name = PyUnicode_FromString("clusupgrade._clusupgrade");
+    if (message != NULL && name != NULL) {
+        PyErr_SetImportError(message, name, NULL);
+    }
+    Py_XDECREF(message);
+    Py_XDECREF(name);
+    return -1;
+}
+
+static int
+install_fork_handlers(void)
+{
+    DWORD err = cu_fork_init();
+
+    if (err != 0) {
+        PyErr_Format(PyExc_OSError,
+                     "could not install the fork handlers (error %lu)",
+                     (unsigned long)err);
+        return -1;
+    }
+    return 0;
+}
 
 static int
 register_shutdown(PyObject *module)
@@ -116,6 +200,9 @@ module_exec(PyObject *module)
 {
     cu_module_state *state = get_state(module);
 
+    if (refuse_subinterpreter() < 0 || install_fork_handlers() < 0) {
+        return -1;
+    }
     if (load_simple_queue(state) < 0) {
         return -1;
     }
@@ -177,8 +264,18 @@ module_free(void *module)
     (void)module_clear((PyObject *)module);
 }
 
-static PyModuleDef_Slot module_slots[] = {
+/* One wheel serves 3.11 and later, so the slots are chosen at run time
+ * (PyInit__clusupgrade). */
+static PyModuleDef_Slot slots_3_11[] = {
     {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+/* From 3.12 on, the import system refuses the module itself in an isolated
+ * subinterpreter, before it runs; module_exec() refuses the others. */
+static PyModuleDef_Slot slots_3_12[] = {
+    {Py_mod_exec, module_exec},
+    {CU_MOD_MULTIPLE_INTERPRETERS, CU_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
     {0, NULL},
 };
 
@@ -193,7 +290,7 @@ static struct PyModuleDef module_def = {
     .m_doc = module_doc,
     .m_size = sizeof(cu_module_state),
     .m_methods = module_methods,
-    .m_slots = module_slots,
+    .m_slots = slots_3_11,
     .m_traverse = module_traverse,
     .m_clear = module_clear,
     .m_free = module_free,
@@ -202,5 +299,7 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC
 PyInit__clusupgrade(void)
 {
+    /* Every import stores the same value, as PyModuleDef_Init() does. */
+    module_def.m_slots = Py_Version >= CU_PY_3_12 ? slots_3_12 : slots_3_11;
     return PyModuleDef_Init(&module_def);
 }

@@ -41,6 +41,12 @@ cu_sim_model *cu_sim_model_of(PyObject *obj);
  * set when it was forked while a call ran on it. */
 int cu_sim_model_usable(cu_sim_model *model);
 
+/* relay.c */
+/* start_relay(step): a native thread that calls step() until it returns a
+ * false value; relays(): how many run. */
+PyObject *cu_start_relay(PyObject *module, PyObject *step);
+PyObject *cu_relays(PyObject *module, PyObject *ignored);
+
 /* console.c */
 PyObject *cu_stdin_is_terminal(PyObject *module, PyObject *ignored);
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import threading
+import time
 
 import pytest
 
 import clusupgrade
-from clusupgrade import Phase, Simulator
+from clusupgrade import Phase, Simulator, _clusupgrade
 
 from .conftest import settle
 
@@ -133,8 +133,16 @@ def test_cancel_from_another_task_wakes_the_consumer() -> None:
     assert settle(sim) == [True, False]
 
 
-def test_relay_threads_end() -> None:
-    before = {t for t in threading.enumerate() if t.name.startswith("clusupgrade relay")}
+def relays_back_to(count: int, timeout: float = 5.0) -> bool:
+    """Wait until as many relays run as `count`."""
+    deadline = time.monotonic() + timeout
+    while _clusupgrade.relays() != count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return _clusupgrade.relays() == count
+
+
+def test_relays_end() -> None:
+    assert relays_back_to(0), "relays of earlier tests still run"
 
     async def main() -> None:
         await asyncio.gather(*(clusupgrade.aupgrade(Simulator(name=f"a{i}")) for i in range(20)))
@@ -143,26 +151,27 @@ def test_relay_threads_end() -> None:
         stream.cancel()
 
     run(main())
-    for t in threading.enumerate():
-        if t.name.startswith("clusupgrade relay") and t not in before:
-            t.join(5)
-            assert not t.is_alive(), t.name
+    assert relays_back_to(0)
 
 
 def test_a_dropped_stream_leaves_the_call_and_its_relay_ends() -> None:
     sim = Simulator(delay=0.2, name="dropped")
+    assert relays_back_to(0), "relays of earlier tests still run"
 
-    async def main() -> threading.Thread:
+    async def main() -> bool:
         stream = clusupgrade.aphases(sim)
         async for _ in stream:
             break  # neither aclose() nor async with: the stream is only dropped
-        (relay,) = [t for t in threading.enumerate() if t.name == "clusupgrade relay dropped"]
+        assert _clusupgrade.relays() == 1
         del stream
-        return relay
+        # While the loop still runs: the relay ends because its stream went,
+        # not because the loop closed.
+        deadline = time.monotonic() + 5
+        while _clusupgrade.relays() != 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return _clusupgrade.relays() == 0
 
-    relay = run(main())
-    relay.join(5)
-    assert not relay.is_alive()
+    assert run(main())
     assert settle(sim) == [True, False]
 
 

@@ -1,6 +1,7 @@
 """Native core of clusupgrade (csrc/)."""
 
 import queue
+from collections.abc import Callable
 from typing import Final, final
 
 STAGE_LOAD: Final[int]
@@ -40,7 +41,10 @@ class SimModel:
 class Job:
     """One call as its cluster sees it; outlives the Call (Call.job)."""
 
-    def wait(self, timeout: float | None = None) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the native call has returned; False on timeout.
+        Ctrl+C interrupts it.  In a forked child, a call that had not
+        returned when the parent forked raises RuntimeError."""
     def answers(self) -> list[bool]: ...
     @property
     def finished(self) -> bool: ...
@@ -76,3 +80,20 @@ def format_message(code: int, /) -> str | None: ...
 def closed() -> bool: ...
 def _shutdown() -> None: ...
 def stdin_is_terminal() -> bool: ...
+def fork_generation() -> int:
+    """0 in a process that fork() did not make, one more in each forked
+    child than in its parent.
+
+    A stream records it when it starts its call; reading another value later
+    means the stream was inherited through fork() and the thread serving its
+    call stayed in the parent, so no record or end will ever arrive.
+    """
+
+def start_relay(step: Callable[[], object], /) -> None:
+    """Start a native thread that calls step() with the GIL until it returns
+    a false value or raises (reported as unraisable), or the interpreter
+    begins to exit.  step() must return within a fraction of a second:
+    shutdown waits for it."""
+
+def relays() -> int:
+    """How many relays started in this process have not ended."""

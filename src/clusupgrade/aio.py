@@ -1,10 +1,12 @@
 """asyncio: aphases() and aupgrade().
 
 The native worker puts records into a queue.SimpleQueue as for the
-blocking API; a relay thread blocks on it and hands each record to the
-event loop with loop.call_soon_threadsafe(), the loop's own thread-safe
-wake-up.  Nothing polls.  Cancelling the task that awaits answers FALSE to
-every later phase, exactly as leaving a blocking iterator does.
+blocking API; a relay, a native thread of the same kind as the worker
+(csrc/relay.c), waits on it and hands the records to the event loop with
+loop.call_soon_threadsafe(), the loop's own thread-safe wake-up.  The
+loop is woken once per batch of records, never by a timer.  Cancelling
+the task that awaits answers FALSE to every later phase, exactly as
+leaving a blocking iterator does.
 """
 
 from __future__ import annotations
@@ -12,38 +14,101 @@ from __future__ import annotations
 import asyncio
 import inspect
 import queue
-import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Final
 
+from . import _clusupgrade
 from .errors import ClusterUpgradeError
-from .phase import PhaseEvent
+from .phase import END_KIND, PhaseEvent
 from .result import UpgradeResult
-from .stream import _WAKE, CallStream, Target
+from .stream import _WAKE, POLL_SECONDS, CallStream, Target
+
+BATCH: Final = 256
+"""Most records handed to the loop with one wake-up."""
 
 
-def _relay(
-    items: queue.SimpleQueue[object],
-    loop: asyncio.AbstractEventLoop,
-    deliver: Callable[[object], None],
-    dropped: weakref.ref[AsyncPhaseStream],
-) -> None:
-    """On a helper thread: hand every record to the loop, until the last,
-    or until `dropped` (a weak reference to the stream) arrives."""
-    while True:
-        item = items.get()
-        if item is dropped:
-            return
+def _is_last(item: object) -> bool:
+    """True for the last record the relay hands over: the call's end record
+    (bytes of kind END_KIND, as CallStream._take() reads it), or the
+    wake-up put by cancel() (which also wakes a task still awaiting the next
+    event).  tests/test_relay.py checks that a relay ends with its call."""
+    return item is _WAKE or (type(item) is bytes and item[0] == END_KIND)
+
+
+def _put_all(records: asyncio.Queue[object], batch: list[object]) -> None:
+    """On the loop: queue a batch of records for the awaiting task."""
+    for item in batch:
+        records.put_nowait(item)
+
+
+class _Relay:
+    """The step that the native relay (_clusupgrade.start_relay) calls
+    again and again, with the GIL, until it returns False.
+
+    It holds only a weak reference to its stream, `dropped`, whose callback
+    puts the reference itself into the queue when the stream is dropped,
+    which ends the relay.  It never raises for an expected reason, and
+    returns within POLL_SECONDS: shutdown waits for a relay's step.
+    """
+
+    __slots__ = ("_items", "_loop", "_records", "_dropped")
+
+    def __init__(
+        self,
+        items: queue.SimpleQueue[object],
+        loop: asyncio.AbstractEventLoop,
+        records: asyncio.Queue[object],
+        dropped: weakref.ref[AsyncPhaseStream],
+    ) -> None:
+        self._items = items
+        self._loop = loop
+        self._records = records
+        self._dropped = dropped
+
+    def __call__(self) -> bool:
+        """Wait a little for records and hand those that are ready to the
+        loop; False once there will be no more, or nobody to take them."""
+        batch: list[object] = []
         try:
-            loop.call_soon_threadsafe(deliver, item)
+            item = self._items.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            undelivered = self._undelivered()
+            if undelivered is None:
+                return True
+            item = undelivered
+        try:
+            while True:
+                if item is self._dropped:
+                    return False
+                batch.append(item)
+                if _is_last(item) or len(batch) == BATCH:
+                    break
+                item = self._items.get_nowait()
+        except queue.Empty:
+            pass
+        try:
+            self._loop.call_soon_threadsafe(_put_all, self._records, batch)
         except RuntimeError:  # the loop is closed: nobody is listening
-            return
-        # The call's end, or the stream was left (which also wakes a task
-        # still awaiting the next event).
-        if type(item) is tuple or item is _WAKE:
-            return
+            return False
+        return not _is_last(batch[-1])
+
+    def _undelivered(self) -> object | None:
+        """After an idle wait: the next record of a call that has finished
+        although its end record never reached the queue, read from the Call
+        itself (waiting.next_record does the same for blocking streams), so
+        an awaiting task never waits for ever; None while it runs."""
+        stream = self._dropped()
+        call = None if stream is None else stream._call
+        end = None if call is None else call.end()
+        if end is None:
+            return None
+        try:
+            return self._items.get_nowait()  # phases put before the call returned come first
+        except queue.Empty:
+            return end
 
 
 class AsyncPhaseStream(CallStream):
@@ -90,19 +155,18 @@ class AsyncPhaseStream(CallStream):
     def _start(self) -> None:
         loop = asyncio.get_running_loop()
         self._records = asyncio.Queue()
-        super()._start()
         # If this stream is dropped before its call ends, the Call's dealloc
         # answers FALSE and the weak reference's callback, the queue's put()
         # (C, no Python code), wakes the relay.  The relay holds the
         # reference, so that it outlives the stream, even in a cycle.
         dropped = weakref.ref(self, self._items.put)
-        relay = threading.Thread(
-            target=_relay,
-            args=(self._items, loop, self._records.put_nowait, dropped),
-            name=f"clusupgrade relay {self._name or 'local cluster'}",
-            daemon=True,
-        )
-        relay.start()
+        # The relay first: a call without one would have nobody to listen.
+        _clusupgrade.start_relay(_Relay(self._items, loop, self._records, dropped))
+        try:
+            super()._start()
+        except BaseException:
+            self._items.put(_WAKE)  # ends the relay
+            raise
 
     async def _wait(self) -> object:
         if self._deadline is None:

@@ -24,10 +24,10 @@ from . import _clusupgrade
 POLL_SECONDS: Final = 0.2
 """Longest single wait: Windows does not interrupt a lock wait on Ctrl+C."""
 
-fork_generation: Final[Callable[[], int]] = os.getpid
-"""A number that is different in a forked child.  The process id for now;
-the one line to change when the native module offers
-_clusupgrade.fork_generation()."""
+fork_generation: Final[Callable[[], int]] = _clusupgrade.fork_generation
+"""A number that is different in a forked child: the native module counts
+forks in its pthread_atfork child handler (csrc/fork.c), which runs for
+forks made from C too."""
 
 
 def inherited() -> RuntimeError:
