@@ -14,7 +14,10 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 from . import _clusupgrade, _validate
 from .cli_cluster import DEFAULT_DELAY, SimSettings, model_of, simulated
@@ -159,6 +162,19 @@ def _argparse_type(parse: Callable[[str], T]) -> Callable[[str], T]:
 FORMATTER = argparse.RawDescriptionHelpFormatter
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, with a help or usage text that cannot be written
+    (`clusupgrade --help | true`) ignored, as CPython's own argparse does
+    from 3.11.7 on: 3.11.2 (Debian 12's) lets BrokenPipeError out of
+    print_help() with a traceback.  Subparsers are made of the same class."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        try:
+            super()._print_message(message, file)
+        except OSError:
+            pass
+
+
 def _wrap(text: str) -> str:
     return "\n\n".join(textwrap.fill(" ".join(p.split()), 79) for p in text.strip().split("\n\n"))
 
@@ -275,7 +291,7 @@ def _scenario(text: str) -> str:
 def build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The parser, and each subcommand's parser by name."""
     epilog = exit_table_text()
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="clusupgrade", description=_wrap(DESCRIPTION), epilog=epilog + "\n\nSee 'clusupgrade COMMAND --help'.",
         formatter_class=FORMATTER, allow_abbrev=False,
     )
