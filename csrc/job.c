@@ -12,6 +12,7 @@
 
 #include "context.h"
 #include "module.h"
+#include "slots.h"
 
 typedef struct {
     PyObject_HEAD
@@ -148,6 +149,7 @@ PyDoc_STRVAR(job_doc,
 "what it was answered.  It outlives the Call, and keeping it does not keep\n"
 "the Call's listener alive.");
 
+CU_SLOTS_BEGIN
 static PyType_Slot job_slots[] = {
     {Py_tp_dealloc, job_dealloc},
     {Py_tp_methods, job_methods},
@@ -155,6 +157,7 @@ static PyType_Slot job_slots[] = {
     {Py_tp_doc, (void *)job_doc},
     {0, NULL},
 };
+CU_SLOTS_END
 
 /* Made only by Call.job, so that a Job always has a context. */
 PyType_Spec cu_job_spec = {

@@ -5,6 +5,7 @@
 
 #include "backend.h"
 #include "module.h"
+#include "slots.h"
 #include "guard.h"
 
 static cu_module_state *
@@ -175,10 +176,12 @@ module_free(void *module)
     (void)module_clear((PyObject *)module);
 }
 
+CU_SLOTS_BEGIN
 static PyModuleDef_Slot module_slots[] = {
     {Py_mod_exec, module_exec},
     {0, NULL},
 };
+CU_SLOTS_END
 
 PyDoc_STRVAR(module_doc,
 "Native core of clusupgrade: the ClusterUpgradeFunctionalLevel call, its\n"
