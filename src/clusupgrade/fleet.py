@@ -129,8 +129,8 @@ class FleetUpgrade:
             def make(after: _clusupgrade.Job | None = None) -> _clusupgrade.Call:
                 return _clusupgrade.Call(self._items, name, self._perform, spec, after, index)  # noqa: B023
 
-            started = time.monotonic()
-            deadline = None if self._timeout is None else started + self._timeout
+            started = time.perf_counter()  # for the duration, as in stream.py
+            deadline = None if self._timeout is None else time.monotonic() + self._timeout
             self._running[index] = _Member(index, name, launch(simulator, make), started, deadline)
 
     def _next_item(self) -> object | None:
@@ -179,7 +179,7 @@ class FleetUpgrade:
                 perform=self._perform,
                 events=tuple(member.events),
                 lost=member.call.lost,
-                duration=time.monotonic() - member.started,
+                duration=time.perf_counter() - member.started,
                 simulator=self._targets[member.index][1],
             )
         except ClusterUpgradeError as err:

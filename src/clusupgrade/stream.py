@@ -117,9 +117,13 @@ class CallStream:
         def make(after: _clusupgrade.Job | None = None) -> _clusupgrade.Call:
             return _clusupgrade.Call(self._items, self._name, self._perform, spec, after)
 
-        self._started = time.monotonic()
+        # The duration on perf_counter(), the clock of the events' elapsed
+        # (QueryPerformanceCounter on Windows): before 3.13, monotonic()
+        # there ticks every 15.6 ms, so a short call would last less than
+        # its own events.
+        self._started = time.perf_counter()
         if self._timeout is not None:
-            self._deadline = self._started + self._timeout
+            self._deadline = time.monotonic() + self._timeout
         self._call = launch(self._simulator, make)
         self._state = "running"
 
@@ -157,7 +161,7 @@ class CallStream:
             perform=self._perform,
             events=tuple(self._events),
             lost=self._call.lost,
-            duration=time.monotonic() - self._started,
+            duration=time.perf_counter() - self._started,
             simulator=self._simulator,
         )
         self._state = "done"

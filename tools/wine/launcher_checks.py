@@ -86,8 +86,11 @@ def ctrl_c(args: list[str], expected: int, text: str) -> str | None:
     )
     assert proc.stdout is not None
     seen = ""
-    while '"event": "phase"' not in seen and proc.poll() is None:
-        seen += proc.stdout.readline()
+    while True:  # until the first phase is out, or the command has ended
+        line = proc.stdout.readline()
+        seen += line
+        if not line or (line.strip() and json.loads(line).get("event") == "phase"):
+            break
     sent = kernel32.GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0)
     error = ctypes.get_last_error()
     try:
@@ -101,7 +104,7 @@ def ctrl_c(args: list[str], expected: int, text: str) -> str | None:
     if proc.returncode != expected:
         return f"exit code {proc.returncode}, expected {expected}\n{out}{err}"
     events = [json.loads(line) for line in out.splitlines() if line.strip()]
-    if any(e.get("event") != "phase" or e.get("phase") == 5 for e in events):
+    if any(e.get("event") == "result" or (e.get("event") == "phase" and e.get("phase") == 5) for e in events):
         return f"the call went on after Ctrl+C\n{out}"
     if text not in err or "Traceback" in err:
         return f"expected {text!r} and no traceback on stderr\n{err}"
