@@ -17,6 +17,7 @@
 #include "backend.h"
 #include "context.h"
 #include "module.h"
+#include "slots.h"
 #include "guard.h"
 #include "record.h"
 #include "worker.h"
@@ -525,6 +526,7 @@ PyDoc_STRVAR(call_doc,
 "is carried by every record, so that calls can share a queue; `measure`\n"
 "adds up how long callbacks hold the GIL (gil_held_ns).");
 
+CU_SLOTS_BEGIN
 static PyType_Slot call_slots[] = {
     {Py_tp_new, call_new},
     {Py_tp_dealloc, call_dealloc},
@@ -535,6 +537,7 @@ static PyType_Slot call_slots[] = {
     {Py_tp_doc, (void *)call_doc},
     {0, NULL},
 };
+CU_SLOTS_END
 
 /* Not subclassable: PyType_GetModule() finds the module state only from
  * the exact type. */

@@ -13,6 +13,7 @@
 #include "context.h"
 #include "fork.h"
 #include "module.h"
+#include "slots.h"
 
 /* Longest wait without the GIL: a Ctrl+C is handled between two. */
 #define WAIT_STEP_NS 100000000
@@ -208,6 +209,7 @@ PyDoc_STRVAR(job_doc,
 "what it was answered.  It outlives the Call, and keeping it does not keep\n"
 "the Call's listener alive.");
 
+CU_SLOTS_BEGIN
 static PyType_Slot job_slots[] = {
     {Py_tp_dealloc, job_dealloc},
     {Py_tp_methods, job_methods},
@@ -215,6 +217,7 @@ static PyType_Slot job_slots[] = {
     {Py_tp_doc, (void *)job_doc},
     {0, NULL},
 };
+CU_SLOTS_END
 
 /* Made only by Call.job, so that a Job always has a context. */
 PyType_Spec cu_job_spec = {

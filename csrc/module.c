@@ -14,6 +14,7 @@
 #include "fork.h"
 #include "guard.h"
 #include "module.h"
+#include "slots.h"
 
 /* Py_mod_multiple_interpreters and its "not supported" value, part of the
  * stable ABI from 3.12 on; the 3.11 limited API this module is built
@@ -266,6 +267,7 @@ module_free(void *module)
 
 /* One wheel serves 3.11 and later, so the slots are chosen at run time
  * (PyInit__clusupgrade). */
+CU_SLOTS_BEGIN
 static PyModuleDef_Slot slots_3_11[] = {
     {Py_mod_exec, module_exec},
     {0, NULL},
@@ -278,6 +280,7 @@ static PyModuleDef_Slot slots_3_12[] = {
     {CU_MOD_MULTIPLE_INTERPRETERS, CU_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
     {0, NULL},
 };
+CU_SLOTS_END
 
 PyDoc_STRVAR(module_doc,
 "Native core of clusupgrade: the ClusterUpgradeFunctionalLevel call, its\n"

