@@ -114,3 +114,37 @@ def test_record_layout_is_what_python_reads() -> None:
 
     assert PHASE_RECORD.format == "=BIiqqQ" and struct.calcsize("=BIiqqQ") == 33
     assert threading.get_native_id() > 0
+
+
+def test_no_garbage_collection_starts_on_a_clusters_thread() -> None:
+    # Issue 10, defect 8: tagged records and the end record were tuples, and
+    # allocating one on a cluster's thread could start a collection there,
+    # running users' __del__ methods on that thread.  Records are bytes now,
+    # which the collector never tracks.  With the threshold at 1, any tracked
+    # allocation on any thread starts a collection, and gc.callbacks says on
+    # which thread.
+    import gc
+
+    import clusupgrade
+    from clusupgrade import Simulator
+
+    threads: set[int] = set()
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            threads.add(threading.get_native_id())
+
+    sims = [Simulator(phases=range(1, 41), name=f"gc{i}", callback_thread="native") for i in range(20)]
+    sims += [Simulator(phases=range(1, 41), name=f"gcc{i}", callback_thread="caller") for i in range(20)]
+    threshold = gc.get_threshold()
+    gc.callbacks.append(note)
+    gc.set_threshold(1)
+    try:
+        with clusupgrade.upgrade_many(sims, max_parallel=40) as fleet:
+            events = sum(1 for _ in fleet)
+        result = clusupgrade.upgrade(Simulator(phases=range(1, 201), name="gc-single"))
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(note)
+    assert events == 40 * 40 and len(result.events) == 200
+    assert threads == {threading.get_native_id()}, "a collection started on a cluster's thread"
