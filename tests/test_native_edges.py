@@ -146,5 +146,5 @@ def test_no_garbage_collection_starts_on_a_clusters_thread() -> None:
     finally:
         gc.set_threshold(*threshold)
         gc.callbacks.remove(note)
-    assert events == 40 * 40 and len(result.events) == 200
     assert threads == {threading.get_native_id()}, "a collection started on a cluster's thread"
+    assert events == 40 * 40 and len(result.events) == 200
