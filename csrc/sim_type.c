@@ -12,6 +12,7 @@
 
 #include "module.h"
 #include "sim_model.h"
+#include "slots.h"
 
 /* Node and cluster names: at most 255 UTF-16 code units. */
 #define MAX_NAME_BYTES (255 * 2)
@@ -260,6 +261,7 @@ PyDoc_STRVAR(sim_model_doc,
 "NodeHighestVersion and NodeLowestVersion DWORDs.  Use\n"
 "clusupgrade.Simulator, which validates its arguments.");
 
+CU_SLOTS_BEGIN
 static PyType_Slot sim_model_slots[] = {
     {Py_tp_new, sim_model_new},
     {Py_tp_dealloc, sim_model_dealloc},
@@ -268,6 +270,7 @@ static PyType_Slot sim_model_slots[] = {
     {Py_tp_doc, (void *)sim_model_doc},
     {0, NULL},
 };
+CU_SLOTS_END
 
 /* Not subclassable: call.c recognises the exact type. */
 PyType_Spec cu_sim_model_spec = {
