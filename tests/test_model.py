@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import os
 import queue
-import resource
 import sys
 import time
 import warnings
@@ -316,6 +315,8 @@ def test_elapsed_counts_from_the_start_of_the_call() -> None:
 
 
 def rss_kib() -> int:
+    import resource  # POSIX only; the one test that needs it runs on Linux
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
