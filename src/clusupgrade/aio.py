@@ -25,6 +25,7 @@ from .errors import ClusterUpgradeError
 from .phase import END_KIND, PhaseEvent
 from .result import UpgradeResult
 from .stream import _WAKE, POLL_SECONDS, CallStream, Target
+from .waiting import undelivered
 
 BATCH: Final = 256
 """Most records handed to the loop with one wake-up."""
@@ -102,13 +103,7 @@ class _Relay:
         an awaiting task never waits for ever; None while it runs."""
         stream = self._dropped()
         call = None if stream is None else stream._call
-        end = None if call is None else call.end()
-        if end is None:
-            return None
-        try:
-            return self._items.get_nowait()  # phases put before the call returned come first
-        except queue.Empty:
-            return end
+        return None if call is None else undelivered(self._items, call)
 
 
 class AsyncPhaseStream(CallStream):

@@ -46,6 +46,21 @@ def check_fork(born: int | None) -> None:
         raise inherited()
 
 
+def undelivered(items: queue.SimpleQueue[object], call: _clusupgrade.Call) -> object | None:
+    """After an idle wait: the next item of a call that has finished, its end
+    record read from the Call itself when it never reached the queue; None
+    while the call runs.  Every phase record was put before the call
+    returned, so any still queued comes first; a late delivered end record
+    is ignored by a consumer that has already finished."""
+    end = call.end()
+    if end is None:
+        return None
+    try:
+        return items.get_nowait()
+    except queue.Empty:
+        return end
+
+
 def next_record(
     items: queue.SimpleQueue[object],
     call: _clusupgrade.Call,
@@ -76,13 +91,7 @@ def next_record(
             return items.get(True, wait)
         except queue.Empty:
             pass
-        end = call.end()
-        if end is not None:
-            # Every phase record was put before the call returned; take any
-            # still queued first.  A late delivered end record is ignored by
-            # a consumer that has already finished.
-            try:
-                return items.get_nowait()
-            except queue.Empty:
-                return end
+        item = undelivered(items, call)
+        if item is not None:
+            return item
         check_fork(born)
