@@ -10,7 +10,7 @@ import pytest
 
 import clusupgrade
 from clusupgrade import Simulator
-from clusupgrade.cli_codes import EXIT_TABLE
+from clusupgrade.cli.codes import EXIT_TABLE
 
 from .test_cli import LINUX_COVERS, cli, records
 

@@ -12,7 +12,7 @@ import pytest
 
 import clusupgrade
 from clusupgrade import ClusterInfo, NodeInfo, NodeState, Preflight, Simulator
-from clusupgrade.cli_cluster import (
+from clusupgrade.cli.cluster import (
     SimSettings,
     info_json,
     info_lines,
@@ -28,8 +28,8 @@ from clusupgrade.cli_cluster import (
     simulated,
     supports_more,
 )
-from clusupgrade.cli_output import Channel, Console
-from clusupgrade.cli_render import Levels
+from clusupgrade.cli.output import Channel, Console
+from clusupgrade.cli.render import Levels
 from clusupgrade.simulator import SCENARIOS
 
 INFO = ClusterInfo(name="HV", os_version=(10, 0, 26100), highest_version=(11, 0), lowest_version=(10, 0),
@@ -186,9 +186,9 @@ def test_a_bug_in_showing_is_a_failed_output_not_an_exception() -> None:
     def show() -> None:
         raise ZeroDivisionError("oops")
 
-    from clusupgrade.cli_args import Options
-    from clusupgrade.cli_session import Session
-    from clusupgrade.cli_signals import StopSignals
+    from clusupgrade.cli.args import Options
+    from clusupgrade.cli.session import Session
+    from clusupgrade.cli.signals import StopSignals
 
     session = Session(console, Options(command="run", names=("hv",)), StopSignals())
     session.observe("a phase", show)

@@ -11,15 +11,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TextIO
 
-from . import _clusupgrade
-from .cli_args import Options
-from .cli_codes import Verdict, error_verdict, interrupted_code
-from .cli_output import Console
-from .cli_render import Record, error_record, error_words, json_line, where
-from .cli_signals import StopSignals, signal_name, signal_of
-from .errors import ClusterUpgradeError, UpgradeTimeoutError
-from .simulator import Simulator
-from .target import Target
+from .. import _clusupgrade
+from ..errors import ClusterUpgradeError, UpgradeTimeoutError
+from ..simulator import Simulator
+from ..target import Target
+from .args import Options
+from .codes import Verdict, error_verdict, interrupted_code
+from .output import Console
+from .render import Record, error_record, error_words, json_line, where
+from .signals import StopSignals, signal_name, signal_of
 
 log = logging.getLogger("clusupgrade.cli")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .cli_output import Channel, Console
+from .output import Channel, Console
 
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 LOGGER = "clusupgrade"

@@ -12,8 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
-from . import _winerror, api
-from .cli_cluster import (
+from .. import _winerror, api
+from ..errors import ClusapiUnavailableError, ClusterUpgradeError
+from ..outcome import restart_needed
+from ..phase import PhaseEvent
+from ..preflight import Preflight
+from ..result import UpgradeResult
+from ..target import Target
+from .cluster import (
     info_json,
     info_lines,
     judged,
@@ -28,15 +34,9 @@ from .cli_cluster import (
     run_verdict,
     supports_more,
 )
-from .cli_codes import EXIT_NOT_CONFIRMED, EXIT_OK, NOT_READY, Verdict, code_name
-from .cli_render import phase_line, phase_record, restart_warning, result_record, where
-from .cli_session import Session, log, note_simulator
-from .errors import ClusapiUnavailableError, ClusterUpgradeError
-from .outcome import restart_needed
-from .phase import PhaseEvent
-from .preflight import Preflight
-from .result import UpgradeResult
-from .target import Target
+from .codes import EXIT_NOT_CONFIRMED, EXIT_OK, NOT_READY, Verdict, code_name
+from .render import phase_line, phase_record, restart_warning, result_record, where
+from .session import Session, log, note_simulator
 
 
 def info(session: Session) -> int:

@@ -11,16 +11,16 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import _clusupgrade, _winerror
-from .cli_codes import EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, Verdict
-from .cli_render import Levels, Record, table, where
-from .info import ClusterInfo, Report, cluster_info, read
-from .levels import level_name
-from .nodes import NodeInfo
-from .preflight import Check, Preflight, judge
-from .result import UpgradeResult
-from .simulator import Simulator
-from .target import Target, resolve
+from .. import _clusupgrade, _winerror
+from ..info import ClusterInfo, Report, cluster_info, read
+from ..levels import level_name
+from ..nodes import NodeInfo
+from ..preflight import Check, Preflight, judge
+from ..result import UpgradeResult
+from ..simulator import Simulator
+from ..target import Target, resolve
+from .codes import EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, Verdict
+from .render import Levels, Record, table, where
 
 DEFAULT_DELAY = 0.4
 """Seconds between simulated phases (and before a simulated read answers),

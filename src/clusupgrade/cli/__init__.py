@@ -3,14 +3,14 @@
 The rule every part of it keeps: a failure of the observer (a broken pipe,
 a closed or full stdout, our own display code) never touches the cluster's
 call; only an explicit request to stop (Ctrl+C, SIGTERM, SIGHUP, Ctrl+Break)
-answers FALSE.  Exit codes: cli_codes.EXIT_TABLE (also in --help).
+answers FALSE.  Exit codes: codes.EXIT_TABLE (also in --help).
 
-- cli_args: options and every check on them, before anything is sent;
-- cli_output, cli_logging: output that can fail without stopping anything;
-- cli_signals: stop signals as KeyboardInterrupt;
-- cli_session: what one run is doing, confirmation, interruptions;
-- cli_single (info, one cluster), cli_fleet (several, via upgrade_many);
-- cli_render, cli_cluster: what is shown; cli_codes: exit codes.
+- args: options and every check on them, before anything is sent;
+- output, logfile: output that can fail without stopping anything;
+- signals: stop signals as KeyboardInterrupt;
+- session: what one run is doing, confirmation, interruptions;
+- single (info, one cluster), fleet (several, via upgrade_many);
+- render, cluster: what is shown; codes: exit codes.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from . import cli_args, cli_fleet, cli_single
-from .cli_codes import EXIT_OUTPUT_FAILED, EXIT_USAGE, SIGNAL_BASE, interrupted_code
-from .cli_logging import Logging
-from .cli_output import Console
-from .cli_session import NoTerminal, Session
-from .cli_signals import StopSignals, signal_of
+from . import args as cli_args
+from . import fleet as cli_fleet
+from . import single as cli_single
+from .codes import EXIT_OUTPUT_FAILED, EXIT_USAGE, SIGNAL_BASE, interrupted_code
+from .logfile import Logging
+from .output import Console
+from .session import NoTerminal, Session
+from .signals import StopSignals, signal_of
 
 log = logging.getLogger("clusupgrade.cli")
 

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from ._winerror import name_of
-from .errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
-from .outcome import FIX_FIRST
+from .._winerror import name_of
+from ..errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
+from ..outcome import FIX_FIRST
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-from . import _clusupgrade, _validate
-from .cli_cluster import DEFAULT_DELAY, SimSettings, model_of, simulated
-from .cli_codes import exit_table_text
-from .fleet import MAX_PARALLEL
-from .phase import Phase
-from .simulator import MAX_DELAY, SCENARIOS
-from .target import Target
+from .. import _clusupgrade, _validate
+from ..fleet import MAX_PARALLEL
+from ..phase import Phase
+from ..simulator import MAX_DELAY, SCENARIOS
+from ..target import Target
+from .cluster import DEFAULT_DELAY, SimSettings, model_of, simulated
+from .codes import exit_table_text
 
 T = TypeVar("T")
 Scoped = tuple[str | None, T]
@@ -39,7 +39,7 @@ DEFAULT_PARALLEL = 8
 
 
 def version_text() -> str:
-    from . import __version__
+    from .. import __version__
 
     return f"clusupgrade {__version__} (cluster backend: {_clusupgrade.CLUSAPI})"
 

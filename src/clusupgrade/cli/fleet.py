@@ -21,9 +21,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from .cli_cluster import check_verdict, levels_of, read_info, run_verdict, supports_more
-from .cli_codes import EXIT_NOT_CONFIRMED, EXIT_OK, Verdict, code_name, worst
-from .cli_render import (
+from ..errors import ClusterUpgradeError
+from ..fleet import FleetUpgrade, upgrade_many
+from ..outcome import restart_needed
+from ..phase import PhaseEvent
+from ..result import UpgradeResult
+from ..target import Target
+from .cluster import check_verdict, levels_of, read_info, run_verdict, supports_more
+from .codes import EXIT_NOT_CONFIRMED, EXIT_OK, Verdict, code_name, worst
+from .render import (
     Levels,
     level_json,
     phase_line,
@@ -33,13 +39,7 @@ from .cli_render import (
     table,
     where,
 )
-from .cli_session import Session, log, names_text, note_simulator
-from .errors import ClusterUpgradeError
-from .fleet import FleetUpgrade, upgrade_many
-from .outcome import restart_needed
-from .phase import PhaseEvent
-from .result import UpgradeResult
-from .target import Target
+from .session import Session, log, names_text, note_simulator
 
 POLL_EVERY = 0.05
 """With many clusters still running, look for ends at most this often (s)."""

@@ -7,11 +7,11 @@ import json
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from ._winerror import CODES, ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
-from .cli_codes import Verdict, code_name, error_outcome
-from .errors import ClusapiUnavailableError, ClusterUpgradeError
-from .phase import Phase, PhaseEvent
-from .result import UpgradeResult
+from .._winerror import CODES, ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
+from ..errors import ClusapiUnavailableError, ClusterUpgradeError
+from ..phase import Phase, PhaseEvent
+from ..result import UpgradeResult
+from .codes import Verdict, code_name, error_outcome
 
 STEPS = len(Phase)
 Record = dict[str, object]
