@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import _clusupgrade, _winerror
 from ..info import ClusterInfo, Report, cluster_info, read
-from ..levels import level_name
+from ..levels import level_words
 from ..nodes import NodeInfo
 from ..preflight import Check, Preflight, judge
 from ..result import UpgradeResult
@@ -115,12 +115,9 @@ def supports_more(nodes: tuple[NodeInfo, ...], level: int) -> bool | None:
 # What is said.
 
 
-def level_text(level: int | None) -> str:
-    """``10 (Windows Server 2019 (widely reported, ...))``, or "unknown"."""
-    if level is None:
-        return "unknown"
-    name = level_name(level)
-    return f"{level} ({'a level the sources do not name' if name == f'level {level}' else name})"
+def level_text(level: int | None, hci: bool = False) -> str:
+    """``11 (Windows Server 2022)``, ``13``, or "unknown" (levels.level_words)."""
+    return level_words(level, hci=hci)
 
 
 def check_verdict(name: str | None, result: UpgradeResult) -> Verdict:
@@ -209,10 +206,10 @@ def info_lines(info: ClusterInfo) -> list[str]:
     upgrade = "unknown" if info.upgrade_version is None else str(info.upgrade_version)
     lines = [
         f"Cluster:           {info.name}",
-        f"Functional level:  {level_text(info.functional_level)}",
+        f"Functional level:  {info.functional_level_name}",
         f"Upgrade version:   {upgrade}",
         f"Cluster versions:  lowest {_version(info.lowest_version)}, highest {_version(info.highest_version)}"
-        " (major.build, of the node that answered)",
+        " (major.upgrade, of the node that answered)",
         f"Mixed mode:        {mixed}",
         f"Node OS:           {_version(info.os_version)} (the node that answered)",
     ]
