@@ -133,8 +133,8 @@ def summary(text: str) -> dict[str, str]:
     return table
 
 
-WS2022 = "Windows Server 2022 or Azure Stack HCI / Azure Local (widely reported, not in Microsoft's reference)"
-WS2025 = "Windows Server 2025 or Azure Stack HCI / Azure Local (widely reported, not in Microsoft's reference)"
+WS2022 = "Windows Server 2022"
+WS2025 = "Windows Server 2025"
 FROM_11_TO_12 = f"from level 11 ({WS2022}) to 12 ({WS2025})"
 
 
@@ -190,7 +190,7 @@ def test_a_scripted_raise_no_longer_bypasses_the_preflight() -> None:
     # the preflight (which asks the model) gates the scripted raise too.
     proc = cli("run", "--simulate", "--yes", "--delay", "0", "--scenario", "not-upgraded", "--fail-code", "0")
     assert proc.returncode == 3, proc.stderr
-    assert "  - node HV3 supports level 11 at most; every node must support 12" in proc.stdout
+    assert "  - node HV3 reports NodeHighestVersion 11.4 (level 11 at most)" in proc.stdout
     assert "Raising" not in proc.stdout and "step 1 of 5" not in proc.stdout
 
 
@@ -198,9 +198,10 @@ def test_a_scripted_raise_no_longer_bypasses_the_preflight() -> None:
 @pytest.mark.parametrize(
     ("scenario", "code", "blocker"),
     [
-        ("node-paused", 5070, "node HV3 is paused: Resume-ClusterNode HV3"),
-        ("node-down", 5050, "node HV3 is down: start it (Start-ClusterNode HV3) or evict it (Remove-ClusterNode HV3)"),
-        ("not-upgraded", 5973, "node HV3 supports level 11 at most; every node must support 12: upgrade HV3"),
+        ("node-paused", 5070, "node HV3 is paused: resume it (Resume-ClusterNode -Name HV3 -Cluster simulated)"),
+        ("node-down", 5050, "node HV3 is down: start it (Start-ClusterNode -Name HV3 -Cluster simulated)"),
+        ("not-upgraded", 5973, "node HV3 reports NodeHighestVersion 11.4 (level 11 at most) and runs Windows "
+         "10.0.20348; every node must support level 12: upgrade HV3"),
         ("in-progress", 5976, "the cluster refused the check: error 5976 (ERROR_CLUSTER_UPGRADE_IN_PROGRESS)"),
     ],
 )
@@ -282,7 +283,7 @@ def test_check_ready_and_not_ready() -> None:
     not_ready = cli("check", "--simulate", "--delay", "0", "--fail-code", "5973")
     assert not_ready.returncode == 3
     assert "not every node supports the new level" in not_ready.stderr
-    assert "every node must run the new Windows Server version" in not_ready.stderr
+    assert "every node must run the newer Windows Server" in not_ready.stderr
 
 
 def test_restart_required_is_exit_7_with_warning() -> None:
@@ -312,13 +313,13 @@ def test_info() -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "Cluster:           c9"
-    assert "Functional level:  10 (Windows Server 2019 (widely reported, not in Microsoft's reference))" in lines
+    assert "Functional level:  10 (Windows Server 2019)" in lines
     assert "Upgrade version:   0" in lines
     data = records(cli("info", "--simulate", "--json").stdout)
     assert [r["event"] for r in data] == ["info", "summary"]
     assert data[1]["exit_code"] == 0 and data[1]["command"] == "info"
     assert data[0]["functional_level"] == 11 and data[0]["mixed_mode"] is False
-    assert data[0]["functional_level_name"] == WS2022 and data[0]["upgrade_version"] == 0
+    assert data[0]["functional_level_name"] == f"11 ({WS2022})" and data[0]["upgrade_version"] == 0
     assert data[0]["name"] == "simulated"
 
 
@@ -339,7 +340,7 @@ def test_info_shows_the_nodes_like_get_clusternode() -> None:
         ("HV1", 0, "Up"), ("HV2", 0, "Up"), ("HV3", 2, "Paused")
     ]
     assert nodes[2] == {"name": "HV3", "state": 2, "state_name": "Paused", "os_version": [10, 0, 26100],  # type: ignore[index]
-                        "highest_version": [12, 26100], "highest_level": 12, "lowest_version": [11, 26100]}
+                        "highest_version": [12, 5], "highest_level": 12, "lowest_version": [11, 4]}
 
 
 def test_info_timeout_on_a_slow_cluster() -> None:
@@ -421,7 +422,7 @@ def test_a_refusal_is_logged_with_its_cluster_not_as_an_error(tmp_path: Path, co
     lines = log.read_text().splitlines()
     assert [line for line in lines if " ERROR " in line] == []
     assert any("INFO cluster 'hv3': error 5070 (ERROR_CLUSTER_NODE_PAUSED)" in line for line in lines), lines
-    assert any("INFO not ready: cluster 'hv3' cannot go from level 11" in line and "Resume-ClusterNode HV3" in line
+    assert any("INFO not ready: cluster 'hv3' cannot go from level 11" in line and "Resume-ClusterNode -Name HV3 -Cluster hv3" in line
                for line in lines), lines
     assert all("cluster 'hv3'" in line for line in lines), lines
 

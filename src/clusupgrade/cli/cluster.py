@@ -128,10 +128,10 @@ def info_lines(info: ClusterInfo) -> list[str]:
     upgrade = "unknown" if info.upgrade_version is None else str(info.upgrade_version)
     lines = [
         f"Cluster:           {info.name}",
-        f"Functional level:  {level_text(info.functional_level)}",
+        f"Functional level:  {info.functional_level_name}",
         f"Upgrade version:   {upgrade}",
         f"Cluster versions:  lowest {_version(info.lowest_version)}, highest {_version(info.highest_version)}"
-        " (major.build, of the node that answered)",
+        " (major.upgrade, of the node that answered)",
         f"Mixed mode:        {mixed}",
         f"Node OS:           {_version(info.os_version)} (the node that answered)",
     ]

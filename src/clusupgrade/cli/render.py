@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._winerror import CODES, ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
+from .. import remedies
+from .._winerror import ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
 from ..phase import Phase, PhaseEvent
 from .words import where
 
@@ -15,7 +16,7 @@ STEPS = len(Phase)
 def restart_warning(name: str | None) -> str:
     """For a raise that ended with 5975: the level was raised, and a restart
     is needed for every feature."""
-    advice = CODES[ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED].advice
+    advice = remedies.advice(ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED, cluster=name)
     return f"clusupgrade: warning: {where(name)}: {advice}"
 
 

@@ -3,7 +3,7 @@ module of the command line uses."""
 
 from __future__ import annotations
 
-from ..levels import level_name
+from ..levels import level_words
 
 
 def where(name: str | None) -> str:
@@ -11,9 +11,6 @@ def where(name: str | None) -> str:
     return f"cluster {name!r}" if name else "the local cluster"
 
 
-def level_text(level: int | None) -> str:
-    """``11 (Windows Server 2022 ...)``, or "unknown"."""
-    if level is None:
-        return "unknown"
-    name = level_name(level)
-    return f"{level} ({'a level the sources do not name' if name == f'level {level}' else name})"
+def level_text(level: int | None, hci: bool = False) -> str:
+    """``11 (Windows Server 2022)``, ``13``, or "unknown" (levels.level_words)."""
+    return level_words(level, hci=hci)
