@@ -151,7 +151,7 @@ def test_check_first_with_a_paused_node_raises_none() -> None:
     # Nothing was raised: no level after; the preflight read every level before.
     assert levels(proc.stdout) == {"hv-a": ("11", "-"), "hv-b": ("11", "-"), "sql-c": ("11", "-")}
     # The not-ready member names its blocking node and the remedy, as one cluster does.
-    assert "- node HV3 is paused: Resume-ClusterNode HV3" in proc.stdout
+    assert "- node HV3 is paused: resume it (Resume-ClusterNode -Name HV3 -Cluster hv-b)" in proc.stdout
     assert "cluster 'hv-b': error 5070 (ERROR_CLUSTER_NODE_PAUSED)" in proc.stderr
 
 
@@ -178,5 +178,5 @@ def test_a_fleet_member_not_ready_is_not_raised_and_says_why() -> None:
                "--fail-code", "b=0")
     assert proc.returncode == 3, proc.stderr
     assert summary(proc.stdout) == {"a": "raised", "b": "not ready (5973)"}
-    assert "- node HV3 supports level 11 at most; every node must support 12" in proc.stdout
+    assert "- node HV3 reports NodeHighestVersion 11.4 (level 11 at most)" in proc.stdout
     assert levels(proc.stdout) == {"a": ("11", "12"), "b": ("11", "-")}

@@ -158,7 +158,9 @@ def _run(session: Session, stdin: TextIO | None, name: str | None, target: Targe
             session.ended(stop, [])
             session.observe("the error", lambda: session.console.tell(f"clusupgrade: {stop.message}"))
         else:
-            session.ended(stop, [f"{stop.message}."])
+            closing = "Nothing to raise, so no raise was sent." if stop.outcome == "nothing-to-raise" else \
+                f"{stop.message}."
+            session.ended(stop, [closing])
         return session.finish(table_view=False)
     if not p.ready:
         session.show("(--ignore-blockers: the raise is left to the cluster's own check.)")
