@@ -180,3 +180,40 @@ def test_blockers_refuse_the_raise_even_when_the_check_passed(monkeypatch: pytes
     code = clusupgrade.cli.main(["run", "--simulate", "--yes", "--delay", "0", "--json", "--ignore-blockers"])
     data = records(capsys.readouterr().out)
     assert code == 0 and [r["outcome"] for r in data if r["event"] == "result"] == ["raised"]
+
+
+def test_a_stop_right_after_the_raise_returned_still_reports_it(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # SIGTERM lands after the call has returned, before its outcome is
+    # shown (here: as the stream's `with` is left).  0.1 lost the result
+    # record and said "its outcome is above"; the outcome is reported.
+    real = single.api.phases
+
+    class Late:
+        def __init__(self, stream: clusupgrade.PhaseStream) -> None:
+            self.stream = stream
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.stream, name)
+
+        def __iter__(self) -> clusupgrade.PhaseStream:
+            return self.stream
+
+        def __enter__(self) -> Late:
+            self.stream.__enter__()
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.stream.__exit__(None, None, None)
+            if self.stream.result is not None and self.stream.result.performed:
+                raise Interrupted(int(signal.SIGTERM))
+
+    def phases(target: object, *, perform: bool, timeout: float | None = None) -> object:
+        return Late(real(target, perform=perform, timeout=timeout))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(single.api, "phases", phases)
+    code = clusupgrade.cli.main(["run", "--simulate", "--yes", "--delay", "0", "--json"])
+    data = records(capsys.readouterr().out)
+    assert code == 0
+    assert [(r["outcome"], r["raised"]) for r in data if r["event"] == "result"] == [("raised", True)]
+    assert data[-1]["event"] == "summary"

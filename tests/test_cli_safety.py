@@ -239,7 +239,8 @@ def test_a_raise_that_outlasts_its_timeout_but_ends_during_the_short_wait_is_rai
 
 @POSIX
 def test_a_raise_still_running_after_its_timeout_is_state_unknown() -> None:
-    proc = cli("run", "--simulate", "--yes", "--json", "--delay", "1.5", "--timeout", "2.5")
+    # The raise ends after 4 delays (12 s); the wait stops at 5 s, waits 2 s more, reads for 3 s.
+    proc = cli("run", "--simulate", "--yes", "--json", "--delay", "3", "--timeout", "5")
     assert proc.returncode == 8, proc.stderr
     last = result_of(records(proc.stdout))
     assert (last["outcome"], last["raised"], last["stands"], last["winerror"]) == (
