@@ -11,8 +11,7 @@ from dataclasses import replace
 import pytest
 
 import clusupgrade
-from clusupgrade import ClusterInfo, NodeInfo, NodeState, Preflight, Simulator
-from clusupgrade import UpgradeResult
+from clusupgrade import ClusterInfo, NodeInfo, NodeState, Preflight, Simulator, UpgradeResult
 from clusupgrade.cli.cluster import (
     SimSettings,
     info_lines,

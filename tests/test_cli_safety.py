@@ -9,7 +9,6 @@ for a simulated cluster it records what every callback was answered.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess

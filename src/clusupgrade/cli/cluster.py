@@ -19,7 +19,6 @@ from ..simulator import Simulator
 from ..target import Target, resolve
 from .records import STATE_WORDS
 from .render import table
-from .words import level_text
 
 DEFAULT_DELAY = 0.4
 """Seconds between simulated phases (and before a simulated read answers),

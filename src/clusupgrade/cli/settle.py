@@ -14,9 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
 
-from ..errors import ClusterUpgradeError
+from ..errors import ClusterUpgradeError, Pending
 from ..info import cluster_info
-from .. import PendingCall
 from ..result import UpgradeResult
 from ..target import Target
 from .endings import Reread, judge_reread
@@ -49,7 +48,8 @@ class Stopped:
 
     name: str | None
     target: Target
-    pending: PendingCall | None
+    pending: Pending | None
+    """A PendingCall (or what errors know of one: errors.Pending)."""
     before: int | None
 
 

@@ -133,7 +133,8 @@ def _checked(session: Session, name: str | None, examined: Examined) -> int:
     ending = check_ending(name, p, check)
     lines = preflight_lines(name, p)
     if isinstance(check, ClusterUpgradeError):
-        session.observe("the error", lambda: session.console.tell(f"clusupgrade: {error_ending(check, performed=False).message}"))
+        words = error_ending(check, performed=False).message
+        session.observe("the error", lambda: session.console.tell(f"clusupgrade: {words}"))
         lines[0] = f"Check refused: {lines[0]}."
     else:
         lines[0] = f"Check done in {check.duration:.2f} s: {lines[0]}."
