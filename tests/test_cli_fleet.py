@@ -180,3 +180,17 @@ def test_a_fleet_member_not_ready_is_not_raised_and_says_why() -> None:
     assert summary(proc.stdout) == {"a": "raised", "b": "not ready (5973)"}
     assert "- node HV3 reports NodeHighestVersion 11.4 (level 11 at most)" in proc.stdout
     assert levels(proc.stdout) == {"a": ("11", "12"), "b": ("11", "-")}
+
+
+@LINUX_COVERS
+def test_a_member_that_outlasts_its_timeout_is_read_again_after_the_others() -> None:
+    # a's raise takes 4 x 0.5 s, its timeout is 1.2 s: the fleet stops
+    # listening to it, and once b is done waits briefly and finds it raised.
+    proc = cli("run", "--simulate", "--yes", "--json", "--delay", "0.5", "--delay", "b=0", "--timeout", "1.2",
+               "--cluster", "a", "--cluster", "b")
+    assert proc.returncode == 0, proc.stderr
+    objects = records(proc.stdout)
+    a = result_of(objects, "a")
+    assert (a["outcome"], a["raised"], a["winerror"]) == ("raised", True, 0)
+    assert "did not finish within 1.2 s" in str(a["message"])
+    assert [r["cluster"] for r in objects if r["event"] == "result"] == ["b", "a"]

@@ -16,20 +16,17 @@ from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from .._winerror import ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
-from ..errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
+from ..errors import ClusapiUnavailableError, ClusterUpgradeError
 from ..preflight import Preflight
 from ..result import UpgradeResult
 from .codes import (
-    ACCESS_DENIED,
     EXIT_FAILED,
     EXIT_NOT_CONFIRMED,
     EXIT_NOT_READY,
     EXIT_OK,
     EXIT_RESTART,
     EXIT_UNKNOWN,
-    EXIT_UNREACHABLE,
-    NOT_READY,
-    UNREACHABLE,
+    error_outcome,
     interrupted_code,
 )
 from .words import level_text, where
@@ -92,21 +89,6 @@ STANDS_WORDS: Final = {"raised": "raised", "unchanged": "unchanged", "unknown": 
 
 # --------------------------------------------------------------------------
 # From what a call returned.
-
-
-def error_outcome(err: ClusterUpgradeError) -> tuple[str, int]:
-    """(outcome word, exit code) for a call that raised `err`."""
-    if isinstance(err, UpgradeTimeoutError):
-        return "timed-out", EXIT_FAILED
-    if isinstance(err, ClusapiUnavailableError):
-        return "no-clusapi", EXIT_UNREACHABLE
-    if err.winerror in NOT_READY:
-        return "not-ready", EXIT_NOT_READY
-    if err.winerror in UNREACHABLE:
-        return "unreachable", EXIT_UNREACHABLE
-    if err.winerror == ACCESS_DENIED:
-        return "access-denied", EXIT_UNREACHABLE
-    return "failed", EXIT_FAILED
 
 
 def error_words(err: ClusterUpgradeError) -> str:
