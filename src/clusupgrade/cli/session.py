@@ -49,7 +49,11 @@ def names_text(names: Sequence[str | None]) -> str:
 
 
 def by_signal(signum: int) -> str:
-    return "Ctrl+C" if signum == signal.SIGINT else signal_name(signum)
+    """A stop signal as people name it: Ctrl+C, Ctrl+Break, SIGTERM, SIGHUP."""
+    if signum == signal.SIGINT:
+        return "Ctrl+C"
+    name = signal_name(signum)
+    return "Ctrl+Break" if name == "SIGBREAK" else name
 
 
 def can_prompt(stdin: TextIO | None) -> bool:
