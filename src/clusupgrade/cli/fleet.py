@@ -93,6 +93,8 @@ class Fleet:
         """Raises that failed or timed out while others ran: read again
         once the group has ended (a read here would hold up the others'
         events)."""
+        self.seen: set[str | None] = set()
+        """Clusters whose raise reported a phase: certainly under way."""
         self.prevented = False
         """A first Ctrl+C kept a cluster from starting: the command was
         interrupted, even if every running raise then ended."""
@@ -254,7 +256,7 @@ class Fleet:
         if self.fleet is not None:
             self.fleet.stop_starting()
         outcomes = self.fleet.outcomes if self.fleet is not None else []
-        return [m.name for m, o in zip(self.group, outcomes, strict=False) if o is None]
+        return [m.name for m, o in zip(self.group, outcomes, strict=False) if o is None and m.name in self.seen]
 
     def _never_started(self, group: list[Member], why: str) -> None:
         self.prevented = self.prevented or why.startswith("Ctrl+C")
@@ -272,6 +274,7 @@ class Fleet:
         last_look = time.monotonic()
         with fleet:
             for event in fleet:
+                self.seen.add(event.cluster)
                 self.session.phase(event, performed=True, width=self.width)
                 now = time.monotonic()
                 if len(pending) < POLL_ALWAYS or now - last_look >= POLL_EVERY:
