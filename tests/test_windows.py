@@ -193,7 +193,7 @@ def test_open_failures(double: Double, code: int) -> None:
     assert "open=unreachable;" in log and "closed" not in log
 
 
-def test_ctrl_c_answers_false(double: Double) -> None:
+def test_ctrl_c_answers_true(double: Double) -> None:
     double.script(phases=(1, 2, 3), delay_ms=1000, thread="foreign")
     stream = clusupgrade.phases("c", perform=True)
     next(stream)
@@ -207,22 +207,29 @@ def test_ctrl_c_answers_false(double: Double) -> None:
     while "closed" not in log and time.monotonic() < deadline:
         time.sleep(0.1)
         log += double.log()
-    assert "answers=10;" in log
+    assert "answers=111;" in log  # stopping to listen never answers FALSE
 
 
 @pytest.mark.parametrize("thread", ["caller", "foreign"])
-def test_timeout_and_cancel(double: Double, thread: str) -> None:
+def test_timeout_and_break_answer_true_abort_false(double: Double, thread: str) -> None:
     double.script(phases=(1, 2, 3), delay_ms=700, thread=thread)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError) as info:
         clusupgrade.upgrade("c", timeout=0.2)
-    time.sleep(1.0)
+    pending = info.value.pending  # type: ignore[attr-defined]
+    assert pending is not None and pending.wait(10) is not None
     double.script(phases=(1, 2, 3), delay_ms=100, thread=thread)
     with clusupgrade.phases("c", perform=True) as stream:
         for _ in stream:
             break
-    time.sleep(0.5)
+    assert stream.pending is not None and stream.pending.wait(10) is not None
+    double.script(phases=(1, 2, 3), delay_ms=100, thread=thread)
+    stream = clusupgrade.phases("c", perform=True)
+    next(stream)
+    stream.abort()
+    with pytest.raises(clusupgrade.ClusterUpgradeError):
+        list(stream)
     log = double.log()
-    assert log.count("answers=10;") == 2, log
+    assert log.count("answers=111;") == 2 and log.count("answers=10;") == 1, log
 
 
 def _subprocess_env(**extra: str) -> dict[str, str]:

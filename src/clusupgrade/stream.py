@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import Final
 
 from . import _clusupgrade, _validate
-from .errors import STATE_UNKNOWN, ClusterUpgradeError, UpgradeTimeoutError, describe
+from .errors import STATE_UNKNOWN, ClusterUpgradeError, Pending, UpgradeTimeoutError, describe
 from .outcome import conclude, log, log_event, where
 from .pending import PendingCall
 from .phase import PHASE_KIND, PhaseEvent, new_event, unpack_phase
@@ -77,7 +77,7 @@ def launch(simulator: Simulator | None, call: _clusupgrade.Call, *, counted: boo
         raise
 
 
-def note_stopped(exc: BaseException, pending: PendingCall | None) -> None:
+def note_stopped(exc: BaseException, pending: Pending | None) -> None:
     """Tell `exc`, which left a call that still runs, that listening stopped
     and the call goes on (a PEP 678 note), and give it `pending`."""
     if pending is None or getattr(exc, "pending", None) is not None:
