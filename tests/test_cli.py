@@ -367,8 +367,8 @@ def test_a_refusal_is_logged_with_its_cluster_not_as_an_error(tmp_path: Path, co
     lines = log.read_text().splitlines()
     assert [line for line in lines if " ERROR " in line] == []
     assert any("INFO cluster 'hv3': error 5070 (ERROR_CLUSTER_NODE_PAUSED)" in line for line in lines), lines
-    assert any("INFO not ready: cluster 'hv3' cannot go from level 11" in line and "Resume-ClusterNode -Name HV3 -Cluster hv3" in line
-               for line in lines), lines
+    assert any("INFO not ready: cluster 'hv3' cannot go from level 11" in line
+               and "Resume-ClusterNode -Name HV3 -Cluster hv3" in line for line in lines), lines
     assert all("cluster 'hv3'" in line for line in lines), lines
 
 

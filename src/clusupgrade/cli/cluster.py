@@ -238,21 +238,17 @@ def info_json(info: ClusterInfo) -> Record:
 def preflight_verdict(name: str | None, p: Preflight) -> Verdict:
     subject = where(name)
     level = p.info.functional_level
+    hci = p.info.hci
+    now, then = level_text(level, hci), level_text(p.target_level, hci)
     if p.nothing_to_do:
         return Verdict(
             "nothing-to-raise",
             EXIT_OK,
-            f"nothing to raise: {subject} is already at level {level_text(level)} and no node supports a higher one",
+            f"nothing to raise: {subject} is already at level {now} and no node supports a higher one",
         )
     if p.ready:
-        return Verdict(
-            "ready", EXIT_OK, f"ready: {subject} can go from level {level_text(level)} to {level_text(p.target_level)}"
-        )
-    return Verdict(
-        "not-ready",
-        EXIT_NOT_READY,
-        f"not ready: {subject} cannot go from level {level_text(level)} to {level_text(p.target_level)} yet",
-    )
+        return Verdict("ready", EXIT_OK, f"ready: {subject} can go from level {now} to {then}")
+    return Verdict("not-ready", EXIT_NOT_READY, f"not ready: {subject} cannot go from level {now} to {then} yet")
 
 
 def preflight_lines(name: str | None, p: Preflight) -> list[str]:
