@@ -48,7 +48,7 @@ _WAKE: Final = object()
 def launch(simulator: Simulator | None, make: Callable[[], _clusupgrade.Call]) -> _clusupgrade.Call:
     """Make a call with `make()` and start it; a simulator keeps its Job,
     for wait(), runs and answers.  Calls to one simulated cluster do not
-    queue: the cluster itself refuses a second one (5976)."""
+    queue here: the cluster itself makes a second one wait natively."""
     call = make()
     call.start()
     if simulator is not None:
