@@ -64,7 +64,9 @@ def launch(simulator: Simulator | None, call: _clusupgrade.Call, *, counted: boo
     """Start `call`, which its owner has already stored; a simulator keeps
     its Job first, for wait(), runs and answers.  False when the call was
     detached or aborted before it started: then nothing was sent.  Raises
-    OSError (see start_error()) when its thread cannot start."""
+    OSError (see start_error()) when its thread cannot start.  Calls to one
+    simulated cluster do not queue here: the cluster itself makes a second
+    one wait natively."""
     job = None
     if simulator is not None:
         job = call.job

@@ -173,12 +173,13 @@ def preflight_outcome(p: Preflight) -> str:
 
 def preflight_sentence(name: str | None, p: Preflight) -> str:
     subject = where(name)
-    level = p.info.functional_level
+    hci = p.info.hci
+    now, then = level_text(p.info.functional_level, hci), level_text(p.target_level, hci)
     if p.nothing_to_do:
-        return f"nothing to raise: {subject} is already at level {level_text(level)} and no node supports a higher one"
+        return f"nothing to raise: {subject} is already at level {now} and no node supports a higher one"
     if p.ready:
-        return f"ready: {subject} can go from level {level_text(level)} to {level_text(p.target_level)}"
-    return f"not ready: {subject} cannot go from level {level_text(level)} to {level_text(p.target_level)} yet"
+        return f"ready: {subject} can go from level {now} to {then}"
+    return f"not ready: {subject} cannot go from level {now} to {then} yet"
 
 
 def preflight_lines(name: str | None, p: Preflight) -> list[str]:
