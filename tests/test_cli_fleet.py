@@ -194,3 +194,13 @@ def test_a_member_that_outlasts_its_timeout_is_read_again_after_the_others() -> 
     assert (a["outcome"], a["raised"], a["winerror"]) == ("raised", True, 0)
     assert "did not finish within 1.2 s" in str(a["message"])
     assert [r["cluster"] for r in objects if r["event"] == "result"] == ["b", "a"]
+
+
+@LINUX_COVERS
+def test_a_refusal_the_blockers_explain_is_said_once() -> None:
+    for command in (("check",), ("run", "--yes")):
+        proc = cli(*command, *FAST, "--scenario", "node-paused", "--cluster", "hv")
+        assert proc.returncode == 3, proc.stderr
+        assert "Resume-ClusterNode -Name HV3 -Cluster hv" in proc.stdout
+        assert "error 5070 (ERROR_CLUSTER_NODE_PAUSED)" in proc.stderr
+        assert "Resume-ClusterNode" not in proc.stderr and "(the blockers say what to do)" in proc.stderr

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
+from .. import remedies
 from .._winerror import ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
 from ..errors import ClusapiUnavailableError, ClusterUpgradeError
 from ..preflight import Preflight
@@ -101,6 +102,16 @@ def error_words(err: ClusterUpgradeError) -> str:
             text += " To rehearse without a cluster, add --simulate."
     subject = where(err.cluster)
     return text if text.startswith(subject) else f"{subject}: {text}"
+
+
+def refusal_words(err: ClusterUpgradeError, explained: frozenset[int]) -> str:
+    """A refusal of the check, said once: when the preflight's blockers
+    already explain its code (Preflight.explained), without its remedy."""
+    text = error_words(err)
+    advice = remedies.advice(err.winerror, cluster=err.cluster) if err.winerror in explained else ""
+    if advice and advice in text:
+        text = text.replace(advice, "").rstrip().rstrip(".") + " (the blockers say what to do)"
+    return text
 
 
 def changed_nothing(err: ClusterUpgradeError) -> bool:
@@ -193,7 +204,9 @@ def check_ending(name: str | None, p: Preflight, check: UpgradeResult | ClusterU
     winerror = check.winerror if isinstance(check, ClusterUpgradeError) else check.status
     phases = tuple(int(e.phase) for e in check.events)
     duration = check.duration if isinstance(check, UpgradeResult) else None
-    base = Ending(name, "check-passed", EXIT_OK, preflight_sentence(name, p), False, winerror=winerror,
+    message = refusal_words(check, p.explained) if isinstance(check, ClusterUpgradeError) else \
+        preflight_sentence(name, p)
+    base = Ending(name, "check-passed", EXIT_OK, message, False, winerror=winerror,
                   level_before=level, raised=False, duration=duration, phases=phases)
     if p.nothing_to_do:
         return replace(base, outcome="nothing-to-raise")
@@ -211,7 +224,8 @@ def gate(name: str | None, p: Preflight, check: UpgradeResult | ClusterUpgradeEr
     level = p.info.functional_level
     if isinstance(check, ClusterUpgradeError):
         ending = error_ending(check, performed=True, level_before=level)
-        return replace(ending, raised=False, message=f"{ending.message.rstrip('.')}; nothing was changed: "
+        said = refusal_words(check, p.explained).rstrip(".")
+        return replace(ending, raised=False, message=f"{said}; nothing was changed: "
                        "the cluster refused the check, so no raise was asked for")
     if p.nothing_to_do:
         return Ending(name, "nothing-to-raise", EXIT_OK, preflight_sentence(name, p), True, level_before=level,
