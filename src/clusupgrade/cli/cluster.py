@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import _clusupgrade, _winerror
+from ..estate import Estate
 from ..info import ClusterInfo, Report, cluster_info, read
 from ..levels import level_words
 from ..nodes import NodeInfo
 from ..preflight import Check, Preflight, judge
 from ..result import UpgradeResult
-from ..estate import Estate
 from ..simulator import Simulator
 from ..target import Target, resolve
 from .codes import EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, Verdict
