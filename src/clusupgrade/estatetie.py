@@ -20,9 +20,9 @@ An upgrade or a check on an estate's cluster:
    interpreter exit, a call that has not returned yet keeps its flag:
    that is the documented behaviour.
 
-A read (cluster_info(), preflight()'s query) takes only the short state
-lock, and never waits for a raise: it sees the flag set while another
-process raises, as a real cluster shows it.
+A read (cluster_info(), preflight()'s query) waits for the cluster's lock
+too, so that it sees the state an upgrade or check under way leaves (in
+this process or another), then reads without holding it.
 
 With state "read-only" nothing is locked or written: the kept state is
 read once, when the estate is loaded, and the simulators then change only
@@ -109,6 +109,7 @@ class Keeper:
         """Make sure the lock file can be had and read the state once;
         with "reset", forget it first.  OSError when the lock file cannot
         be created beside the estate, ValueError for a broken state file."""
+        _settle_file(self.lock_path.as_posix())
         if not self.writes:
             self.snapshot = statefile.read(self.state_path)
             return
@@ -166,6 +167,14 @@ _active: dict[tuple[str, str], _Attempt] = {}
 _active_lock = threading.Lock()
 
 
+def _settle_file(lock: str) -> None:
+    """_settle() every cluster of the estate whose lock file is `lock`."""
+    with _active_lock:
+        keys = [key for key in _active if key[0] == lock]
+    for key in keys:
+        _settle(key)
+
+
 def _settle(key: tuple[str, str]) -> None:
     """Wait for the write-back of this process's call on the cluster when
     that call has returned already: whoever read its end record must then
@@ -206,10 +215,6 @@ class Tie:
         """Called by Simulator._spec() before a call to `sim` is made."""
         if not self.keeper.writes:
             return
-        if query:
-            _settle(self._key)
-            self._sync(sim, self.keeper.current(self.name, self.start))
-            return
         me = threading.get_ident()
         stale = self._unstarted.pop(me, None)
         if stale is not None:
@@ -219,6 +224,15 @@ class Tie:
         lock.acquire(on_wait=lambda: log.info(
             "cluster %s of estate %s: waiting for another clusupgrade call on it to end", self.name, self.keeper.path
         ))
+        if query:
+            # A read waits for the upgrade or check under way, then reads
+            # the state it left; it changes nothing, so it need not hold
+            # the lock while it runs.
+            try:
+                self._sync(sim, self.keeper.current(self.name, self.start))
+            finally:
+                lock.release()
+            return
         try:
             state = self.keeper.current(self.name, self.start)
             self._sync(sim, state)
