@@ -19,7 +19,7 @@ from clusupgrade.estate import EstateError, copy_example, example_path, examples
 from clusupgrade.simulator import SCENARIOS
 
 from .conftest import child_env
-from .test_cli import CLI, cli
+from .test_cli import CLI, LINUX_COVERS, cli
 
 READY = """\
 [[clusters]]
@@ -90,6 +90,7 @@ def test_four_node_blocks_with_a_remedy_for_each_node() -> None:
         assert remedy in text
 
 
+@LINUX_COVERS
 def test_four_node_run_lists_the_blockers_and_raises_nothing() -> None:
     proc = cli("run", "--simulate", "example:four-node", "--yes", "--delay", "0")
     assert proc.returncode == 3, proc.stderr
@@ -108,6 +109,7 @@ def test_a_shipped_example_is_not_written_beside() -> None:
     assert not list(shipped.glob("*.json")) and not list(shipped.glob("*.lock"))
 
 
+@LINUX_COVERS
 def test_an_unknown_example_lists_the_examples() -> None:
     with pytest.raises(EstateError, match="four-node"):
         example_path("nope")
@@ -168,6 +170,7 @@ def test_mistakes_are_named_by_key_path_and_line(tmp_path: Path, text: str, mess
     assert not (tmp_path / "estate.toml.state.json").exists()
 
 
+@LINUX_COVERS
 def test_the_cli_says_the_mistake_in_one_line(tmp_path: Path) -> None:
     path = write(tmp_path, CASES[1][0])
     proc = cli("check", "--simulate", str(path))
@@ -378,6 +381,7 @@ def test_a_process_killed_mid_raise_leaves_the_flag(tmp_path: Path) -> None:
     assert kept(path)["hv-cluster"]["functional_level"] == 12
 
 
+@LINUX_COVERS
 def test_the_cli_keeps_state_between_commands(tmp_path: Path) -> None:
     path = write(tmp_path, READY.format(level=11))
     assert cli("run", "--simulate", str(path), "--yes", "--delay", "0").returncode == 0
@@ -421,6 +425,7 @@ def test_selection_from_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "--all-clusters needs --simulate FILE" in usage_error(capsys, "run", "--simulate", "--all-clusters")
 
 
+@LINUX_COVERS
 def test_command_line_settings_override_the_file(tmp_path: Path) -> None:
     path = str(write(tmp_path, READY.format(level=11) + "\n[clusters.upgrade]\nphases = [1, 2, 3]\n"))
     info = cli("info", "--simulate", path, "--level", "10", "--json", "--delay", "0")
@@ -431,6 +436,7 @@ def test_command_line_settings_override_the_file(tmp_path: Path) -> None:
     assert too_many.returncode == 2 and "fail_after" in too_many.stderr
 
 
+@LINUX_COVERS
 def test_a_file_scripted_raise_leaves_runs_preflight_to_the_model(tmp_path: Path) -> None:
     path = str(write(tmp_path, READY.format(level=11) + "\n[clusters.upgrade]\nfail_code = 5977\n"))
     proc = cli("run", "--simulate", path, "--yes", "--delay", "0")
@@ -440,6 +446,7 @@ def test_a_file_scripted_raise_leaves_runs_preflight_to_the_model(tmp_path: Path
     assert checked.returncode == 0, checked.stdout
 
 
+@LINUX_COVERS
 def test_twenty_clusters_rehearse_as_a_fleet() -> None:
     proc = cli("run", "--simulate", "example:twenty-clusters", "--all-clusters", "--yes", "--delay", "0")
     assert proc.returncode not in (0, 2), proc.stderr
@@ -473,6 +480,7 @@ def test_clusters_from_reads_boms(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert names(tmp_path, capsys, data) == ("hv1", "hvé")
 
 
+@LINUX_COVERS
 def test_clusters_from_an_undecodable_file_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "list.txt"
     path.write_bytes(b"hv1\nhv\xe9\n")
@@ -499,3 +507,73 @@ def test_clusters_from_mistakes_name_the_line(tmp_path: Path, capsys: pytest.Cap
 
 def test_a_comma_in_cluster_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert "contains a comma" in usage_error(capsys, "check", "--cluster", "a,b")
+
+
+# --------------------------------------------------------------------------
+# A call asked for but never made gives its cluster back.
+
+
+def test_a_call_never_made_gives_the_lock_back_and_clears_the_flag(tmp_path: Path) -> None:
+    import queue
+
+    from clusupgrade import _clusupgrade
+
+    path = write(tmp_path, READY.format(level=11))
+    sim = Simulator.from_file(path)
+    spec = sim._spec(True)  # the lock taken, the flag written: a raise would start
+    assert kept(path)["hv-cluster"]["upgrade_in_progress"] is True
+    call = _clusupgrade.Call(queue.SimpleQueue(), sim.name, True, spec)
+    job = call.job  # one Job object: call.job makes a new one each time
+    sim._track(job)  # handed over, but never started
+    assert sim._estate_tie is not None
+    sim._estate_tie.abandoned(job)
+    result = clusupgrade.upgrade(Simulator.from_file(path))  # would wait for ever on the lock
+    assert (result.level_before, result.level_after) == (11, 12)
+    assert kept(path)["hv-cluster"]["upgrade_in_progress"] is False
+
+
+def test_a_thread_that_asks_again_gives_back_what_it_never_started(tmp_path: Path) -> None:
+    path = write(tmp_path, READY.format(level=11))
+    sim = Simulator.from_file(path)
+    sim._spec(True)  # as when Call() or start() raised: _track() never comes
+    assert clusupgrade.upgrade(sim).level_after == 12
+
+
+# --------------------------------------------------------------------------
+# docs/rehearsal.md runs as written (tests/test_docs.py compares the
+# output too, where the docs helper's runner is merged).
+
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "rehearsal.md"
+
+
+def doc_blocks(kind: str) -> list[str]:
+    import re
+
+    return re.findall(rf"```{kind}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+
+
+@pytest.mark.skipif(not DOC.exists(), reason="run from a source tree")
+def test_the_docs_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (block,) = doc_blocks("python")
+    exec(compile(block, str(DOC), "exec"), {"__name__": "__doc_example__"})
+
+
+@pytest.mark.skipif(not DOC.exists(), reason="run from a source tree")
+def test_the_docs_transcripts_exit_as_shown(tmp_path: Path) -> None:
+    import shlex
+    import shutil
+
+    for estate in example_path("ready").parent.glob("*.toml"):
+        shutil.copy(estate, tmp_path)
+    for block in doc_blocks("console"):
+        lines = block.splitlines()
+        last = None
+        for i, line in enumerate(lines):
+            if line.startswith("$ clusupgrade "):
+                argv = shlex.split(line[2:])[1:]
+                last = subprocess.run([*CLI, *argv], cwd=tmp_path, env=child_env(), capture_output=True, text=True,
+                                      stdin=subprocess.DEVNULL, timeout=120)
+            elif line == "$ echo $?":
+                assert last is not None and str(last.returncode) == lines[i + 1], (line, last)

@@ -160,6 +160,8 @@ class _Attempt:
     handed: threading.Event = field(default_factory=threading.Event)
     job: _clusupgrade.Job | None = None
     watcher: threading.Thread | None = None
+    abandoned: bool = False
+    """The call was never made after all (see Tie.abandoned())."""
 
 
 _active: dict[tuple[str, str], _Attempt] = {}
@@ -260,15 +262,27 @@ class Tie:
             attempt.job = job
             attempt.handed.set()
 
+    def abandoned(self, job: _clusupgrade.Job) -> None:
+        """Called when a call handed over by started() was never made after
+        all (its thread could not start, or it was stopped before it
+        started): its lock is given back."""
+        with _active_lock:
+            attempt = _active.get(self._key)
+        if attempt is not None and attempt.job is job:
+            attempt.abandoned = True
+
     def _watch(self, attempt: _Attempt) -> None:
         try:
             attempt.handed.wait(HANDOFF_SECONDS)
             job = attempt.job
-            if job is None:
-                # Never started: nothing was decided.
+            # Short waits: a call never made after all never finishes.
+            while job is not None and not job.wait(0.2):
+                if attempt.abandoned:
+                    job = None
+            if job is None or attempt.abandoned:
+                # Never made: nothing was decided.
                 level, flag = attempt.level, False
             else:
-                job.wait(None)
                 level = _level_of(self.name, attempt.model, attempt.level)
                 flag = attempt.raises and self.start.leaves_in_progress
             if attempt.raises or (level, flag) != (attempt.level, False):
