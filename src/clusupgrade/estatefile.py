@@ -20,7 +20,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Generic, Protocol, TypeVar
@@ -28,6 +28,7 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 from . import textfile
 from .estatetie import STATE_MODES, Keeper, Modelled, Start, StateMode, Tie
 from .nodes import NodeState
+from .tomllines import line_for, lines_of
 
 EXAMPLES: Final = Path(__file__).resolve().parent / "estates"
 """The estates shipped with clusupgrade."""
@@ -55,59 +56,6 @@ class EstateError(ValueError):
         self.path = path
         self.line = line
         self.key = key
-
-
-# --------------------------------------------------------------------------
-# Lines, found by scanning the text (tomllib gives no positions).
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
-
-
-def _parts(dotted: str) -> list[str]:
-    return [part.strip().strip("\"'") for part in re.split(r"\.(?=(?:[^\"']*[\"'][^\"']*[\"'])*[^\"']*$)", dotted)]
-
-
-def lines_of(text: str) -> dict[str, int]:
-    """The line of each table header and key, by key path
-    (``clusters[0].nodes[1].state``); the first line where a path appears."""
-    found: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    table = ""
-    for number, line in enumerate(text.splitlines(), 1):
-        header = _HEADER.match(line)
-        if header:
-            table = ""
-            parts = _parts(header.group(2))
-            for i, part in enumerate(parts):
-                table = f"{table}.{part}" if table else part
-                last = i == len(parts) - 1
-                if header.group(1) == "[[" and last:
-                    index = counts.get(table, -1) + 1
-                    counts[table] = index
-                    # A new element: its sub-arrays count from 0 again.
-                    for stale in [k for k in counts if k.startswith(f"{table}[{index - 1}]")]:
-                        del counts[stale]
-                    table = f"{table}[{index}]"
-                elif table in counts:
-                    table = f"{table}[{counts[table]}]"
-            found.setdefault(table, number)
-            continue
-        key = _KEY.match(line)
-        if key:
-            path = ".".join([table, *_parts(key.group(1))]) if table else ".".join(_parts(key.group(1)))
-            found.setdefault(path, number)
-    return found
-
-
-def line_for(lines: Mapping[str, int], path: str) -> int | None:
-    """The line of `path`, or of the nearest enclosing table or key found."""
-    while path:
-        if path in lines:
-            return lines[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        path = path[:cut] if cut > 0 else ""
-    return None
 
 
 # --------------------------------------------------------------------------
