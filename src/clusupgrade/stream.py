@@ -71,12 +71,15 @@ def launch(simulator: Simulator | None, call: _clusupgrade.Call, *, counted: boo
     if simulator is not None:
         job = call.job
         simulator._track(job, counted=counted)
+    started = False
     try:
-        return call.start()
-    except OSError:
-        if simulator is not None and job is not None:
+        started = call.start()
+    finally:
+        # Never made (stopped before it started, or its thread could not
+        # start): the simulator forgets it and an estate gives its lock back.
+        if not started and simulator is not None and job is not None:
             simulator._untrack(job)
-        raise
+    return started
 
 
 def note_stopped(exc: BaseException, pending: Pending | None) -> None:
