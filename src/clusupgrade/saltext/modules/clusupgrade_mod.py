@@ -19,7 +19,8 @@ CLI examples::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from clusupgrade.saltext import calls
@@ -27,11 +28,11 @@ from clusupgrade.saltext.records import Record, exit_code
 
 __virtualname__ = "clusupgrade"
 
-# Injected by Salt's loader.
-__opts__: Mapping[str, Any]
-__salt__: Mapping[str, Callable[..., Any]]
-__pillar__: Mapping[str, Any]
-__context__: dict[str, Any]
+# Salt's loader replaces these when it loads the module.
+__opts__: Mapping[str, Any] = {}
+__salt__: Mapping[str, Callable[..., Any]] = {}
+__pillar__: Mapping[str, Any] = {}
+__context__: MutableMapping[str, Any] = {}
 
 
 def __virtual__() -> str:
@@ -45,24 +46,22 @@ def _context(events: bool) -> calls.Context:
         if send is not None:
             def fire(tag: str, data: dict[str, Any]) -> object:
                 return send(tag, data)
-    pillar = globals().get("__pillar__")
+    pillar = __pillar__
     return calls.Context(__opts__, pillar, fire)
 
 
 def _invalid(err: Exception) -> Exception:
     """Bad arguments as Salt reports them (one line, no traceback)."""
     try:
-        from salt.exceptions import SaltInvocationError
+        exceptions = importlib.import_module("salt.exceptions")
     except ImportError:  # not under Salt
         return err
-    return SaltInvocationError(str(err))
+    invalid: Exception = exceptions.SaltInvocationError(str(err))
+    return invalid
 
 
 def _done(record: Record) -> Record:
-    try:
-        __context__["retcode"] = exit_code(record)
-    except NameError:  # not under Salt
-        pass
+    __context__["retcode"] = exit_code(record)
     return record
 
 

@@ -12,7 +12,7 @@ and cannot be undone).  ``test=True`` reports the preflight without raising.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from clusupgrade.saltext import calls
@@ -20,11 +20,11 @@ from clusupgrade.saltext import state as _state
 
 __virtualname__ = "clusupgrade"
 
-# Injected by Salt's loader.
-__opts__: Mapping[str, Any]
-__salt__: Mapping[str, Callable[..., Any]]
-__pillar__: Mapping[str, Any]
-__context__: dict[str, Any]
+# Salt's loader replaces these when it loads the module.
+__opts__: Mapping[str, Any] = {}
+__salt__: Mapping[str, Callable[..., Any]] = {}
+__pillar__: Mapping[str, Any] = {}
+__context__: MutableMapping[str, Any] = {}
 
 
 def __virtual__() -> str:
@@ -48,7 +48,7 @@ def level_raised(
     """
     send = __salt__.get("event.send")
     fire = None if send is None else (lambda tag, data: send(tag, data))
-    ctx = calls.Context(__opts__, globals().get("__pillar__"), fire)
+    ctx = calls.Context(__opts__, __pillar__, fire)
     test = bool(__opts__.get("test", False))
     try:
         return _state.level_raised(ctx, __context__, name, level, cluster=cluster, simulate=simulate,
