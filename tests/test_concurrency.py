@@ -56,29 +56,39 @@ def test_many_threads_get_their_own_events() -> None:
 
 
 def test_one_simulator_runs_one_call_at_a_time() -> None:
-    # While one upgrade holds a simulated cluster, calls from other threads
-    # are refused with 5976, as a real cluster refuses them; once it has
-    # returned, the cluster takes calls again.
-    sim = Simulator((1, 2, 3), delay=0.2)
+    # While one upgrade runs on a simulated cluster, calls from other
+    # threads wait for it (MS-CMRP 3.1.4.3.7.18), then each decides on the
+    # state the one before left: nothing more to raise.  None is refused.
+    sim = Simulator((1, 2, 3), delay=0.05)
     errors: list[int] = []
+    spans: list[tuple[float, float]] = []
 
     def second() -> None:
         try:
-            clusupgrade.upgrade(sim)
+            result = clusupgrade.upgrade(sim)
         except clusupgrade.ClusterUpgradeError as err:
             errors.append(err.winerror)
+        else:
+            assert not result.raised or result.level_before == 11
+            spans.append((result.events[0].timestamp, result.events[-1].timestamp))
 
-    with clusupgrade.phases(sim) as stream:
+    with clusupgrade.phases(sim, perform=True) as stream:
         next(stream)
         threads = [threading.Thread(target=second) for _ in range(3)]
         for t in threads:
             t.start()
+        rest = list(stream)
+        assert [e.phase for e in rest] == [2, 3]
         for t in threads:
             t.join(30)
-        assert errors == [5976] * 3
-        assert [e.phase for e in stream] == [2, 3]
+    assert errors == []
     assert stream.result is not None and stream.result.raised
+    # One at a time: no two calls' phases overlap, and all came after the first's.
+    spans.sort()
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert spans[0][0] >= rest[-1].timestamp
     assert sim.runs == 4
+    assert clusupgrade.cluster_info(sim).functional_level == 12
     assert clusupgrade.check(sim).status == 0
 
 

@@ -27,7 +27,13 @@ class SimModel:
     """A simulated cluster's state, decided on natively (csrc/sim_model.c)."""
 
     def __new__(
-        cls, name: bytes, level: int, upgrade_version: int, in_progress: bool, nodes: tuple[NodeSpec, ...]
+        cls,
+        name: bytes,
+        level: int,
+        upgrade_version: int,
+        in_progress: bool,
+        nodes: tuple[NodeSpec, ...],
+        leaves_in_progress: bool = False,
     ) -> SimModel: ...
     def check(self) -> None: ...
     @staticmethod

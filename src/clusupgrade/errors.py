@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import _winerror
+from . import _winerror, remedies
 
 if TYPE_CHECKING:
     from .phase import PhaseEvent
 
 
-def describe(code: int) -> str:
-    """One line for `code`: number, symbolic name, the system's text, advice."""
+def describe(code: int, *, cluster: str | None = None) -> str:
+    """One line for `code`: number, symbolic name, the system's text, and
+    what to do (remedies.advice, naming `cluster` in its commands)."""
     from . import _clusupgrade
 
     entry = _winerror.CODES.get(code)
@@ -20,8 +21,9 @@ def describe(code: int) -> str:
         text = entry.text if entry else "Unknown error."
     head = f"error {code}" + (f" ({entry.name})" if entry else "")
     parts = [f"{head}: {text.rstrip('.')}."]
-    if entry and entry.advice:
-        parts.append(entry.advice)
+    advice = remedies.advice(code, cluster=cluster)
+    if advice:
+        parts.append(advice)
     return " ".join(parts)
 
 
@@ -46,7 +48,7 @@ class ClusterUpgradeError(OSError):
     ) -> None:
         if message is None:
             where = f"cluster {cluster!r}" if cluster else "the local cluster"
-            message = f"{where}: {describe(winerror)}"
+            message = f"{where}: {describe(winerror, cluster=cluster)}"
         super().__init__(message)
         self.winerror = winerror
         self.strerror = message
@@ -110,12 +112,11 @@ def unavailable(
     elif code == 126:
         why = f"clusapi.dll was not found in system32 ({code_text})"
     else:
-        why = f"clusapi.dll could not be loaded: {describe(code)}"
+        why = f"clusapi.dll could not be loaded: {describe(code, cluster=cluster)}"
     message = (
-        f"{why}. Raising a cluster's functional level needs Windows Server 2016 or "
-        "later with the Failover Clustering feature, or the RSAT-Clustering tools "
-        "(Install-WindowsFeature RSAT-Clustering). To rehearse without a cluster, "
-        "pass cluster=clusupgrade.Simulator()."
+        f"{why}. Only the clusapi.dll of Windows Server 2016 and later can raise a cluster's "
+        f"functional level (RSAT-Clustering on an older server does not add it): "
+        f"{remedies.NEWER_WINDOWS}. To rehearse without a cluster, pass cluster=clusupgrade.Simulator()."
     )
     return ClusapiUnavailableError(code, message, cluster=cluster)
 

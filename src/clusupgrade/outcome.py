@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Final
 
-from . import _clusupgrade, _winerror, proplist, sections
+from . import _clusupgrade, _winerror, proplist, remedies, sections
 from .errors import ClusapiUnavailableError, ClusterUpgradeError, unavailable
 from .phase import END_HEADER, PhaseEvent
 from .result import UpgradeResult
@@ -59,7 +59,7 @@ def conclude(
         level_after=level_in(found, sections.CLUSTER_PROPS_AFTER) if perform else None,
     )
     if restart_needed(result):
-        log.warning("%s: %s", where(name), _winerror.CODES[status].advice)
+        log.warning("%s: %s", where(name), remedies.advice(status, cluster=name))
     log.info("%s: %s (%.2f s)", where(name), _summary(result), duration)
     return result
 
@@ -73,10 +73,12 @@ def restart_needed(result: UpgradeResult) -> bool:
     return result.performed and result.restart_required and not stayed
 
 
-FIX_FIRST: Final = frozenset({5973, 5974, 5976, 5050, 5070, 5072, 5073})
+FIX_FIRST: Final = frozenset({5973, 5974, 5976, 5050, 5070, 5072, 5073, 5980, 5037})
 """Refusals that mean "fix the cluster first": a node is not on the new
 version, forced quorum, an upgrade already under way, a node down, paused,
-not ready or shutting down.  Nothing was changed."""
+not ready or shutting down, not an active member (5980), not every node
+available (5037).  Which of these a real cluster gives for a down or paused
+node is documented nowhere, so all are "not ready".  Nothing was changed."""
 
 
 def log_level(error: ClusterUpgradeError, perform: bool) -> int:

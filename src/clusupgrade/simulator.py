@@ -2,24 +2,38 @@
 
 The cluster itself is a model in C (csrc/sim_model.c): nodes with states
 and versions, a functional level, the persistent "upgrade in progress"
-flag, and one upgrade at a time.  Every call to it, upgrade, check or
-query, goes through the same native trampoline and payload as a call to
-clusapi.dll, and the model decides it natively, as MS-CMRP describes; the
-script of phases and faults given here overrides it for rehearsing
-failures.
+flag, and one upgrade or check at a time.  Every call to it, upgrade,
+check or query, goes through the same native trampoline and payload as a
+call to clusapi.dll, and the model decides it natively; the script of
+phases and faults given here overrides it for rehearsing failures.
+
+What comes from MS-CMRP and what is the simulator's own choice (where
+Microsoft documents nothing) is listed in docs/sources.md:
+
+- MS-CMRP: a second upgrade or check waits for the one under way and then
+  decides on the new state (3.1.4.3.7.18); 5973 when only some nodes
+  support the next level; success with nothing to do when none does; a
+  raise moves the level by exactly one; the persistent in-progress flag
+  (3.1.1.12) is set while a raise runs.
+- The simulator's choices: 5976 only from that flag; 5050 / 5070 / 5072
+  for a down / paused / joining node (a real cluster's code for them is
+  documented nowhere); the upgrade version each Windows Server build
+  reports (UPGRADE_VERSION_OF_BUILD); ClusterUpgradeVersion reported in
+  the read-write common properties.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from . import _clusupgrade, _validate
+from . import _clusupgrade, _validate, estatefile, estatetie
 from .nodes import NodeState, to_state
 
 INT32_MIN = -(2**31)
@@ -33,7 +47,24 @@ MAX_LEVEL: Final = 0xFFFF
 
 LEVEL_OF_BUILD: Final = {14393: 9, 17763: 10, 20348: 11, 26100: 12}
 """The highest functional level each Windows Server build supports: 2016,
-2019, 2022, 2025 (Microsoft documents 9; the rest are widely reported)."""
+2019, 2022, 2025 (Microsoft's Cluster OS Rolling Upgrade article, 2025
+revision)."""
+
+UPGRADE_VERSION_OF_BUILD: Final = {14393: 3, 17763: 3, 20348: 4, 26100: 5}
+"""The upgrade version (the low word of NodeHighestVersion) a node of each
+build reports: THE SIMULATOR'S CHOICE, since the sources disagree.
+
+- 14393 (2016) -> 9.3: MS-CMRP 2.2.3.3's first example of the new scheme,
+  0x00090003.
+- 17763 (2019) -> 10.3: the SDK's RS5_UPGRADE_VERSION = 3 (RS5 is 17763).
+- 20348 (2022) -> 11.4: the SDK's FE_UPGRADE_VERSION = 4 (Fe is 20348).
+- 26100 (2025) -> 12.5: the SDK's GA_UPGRADE_VERSION = 5.  MS-CMRP
+  2.2.3.3's examples end at 0x000c0004 (12.4), and 12.6 (0x000c0006) is
+  reported too: the sources disagree, and a real node may show another.
+
+Microsoft's CLUSTER_GET_UPGRADE_VERSION page: since Windows Server 2016
+the low word is the upgrade version ("Minor version has been renamed to
+upgrade version"), never the OS build."""
 DEFAULT_OS: Final = (10, 0, 26100)
 """Windows Server 2025."""
 DEFAULT_LEVEL: Final = 11
@@ -71,14 +102,27 @@ def _state(value: object, what: str) -> NodeState | int:
     return to_state(_validate.integer(value, what, INT32_MIN, INT32_MAX))
 
 
+def _upgrade_of_level(level: int) -> int:
+    """The upgrade version the release that introduced `level` reports, or 0."""
+    builds = [build for build, at in LEVEL_OF_BUILD.items() if at == level]
+    return UPGRADE_VERSION_OF_BUILD[builds[0]] if builds else 0
+
+
 @dataclass(frozen=True)
 class SimNode:
     """One node of a simulated cluster.
 
-    `highest_level` is the highest functional level the node supports; by
-    default the one its Windows Server build is known for (LEVEL_OF_BUILD).
-    `lowest_level` defaults to one below it: a node joins a cluster one
-    level down during a rolling upgrade.
+    `os_version` is the Windows it runs (MajorVersion, MinorVersion,
+    BuildNumber).  `highest_level` is the highest functional level the node
+    supports; by default the one its Windows Server build is known for
+    (LEVEL_OF_BUILD).  `lowest_level` defaults to one below it: a node joins
+    a cluster one level down during a rolling upgrade.  `upgrade_version` is
+    the low word of its NodeHighestVersion, by default the simulator's
+    choice for its build (UPGRADE_VERSION_OF_BUILD, else 0); set
+    HCI_UPGRADE_BIT (0x8000) in it to rehearse an Azure Stack HCI node.
+    NodeHighestVersion is (highest_level << 16) | upgrade_version;
+    NodeLowestVersion is (lowest_level << 16) | the upgrade version of the
+    release that introduced lowest_level.
     """
 
     name: str
@@ -86,6 +130,7 @@ class SimNode:
     os_version: tuple[int, int, int] = DEFAULT_OS
     highest_level: int | None = None
     lowest_level: int | None = None
+    upgrade_version: int | None = None
 
     def __post_init__(self) -> None:
         # A frozen dataclass sets its checked fields this way.
@@ -106,10 +151,15 @@ class SimNode:
         lowest = _validate.integer(lowest, f"lowest_level of node {self.name}", 0, highest)
         set_(self, "highest_level", highest)
         set_(self, "lowest_level", lowest)
+        upgrade = self.upgrade_version
+        if upgrade is None:
+            upgrade = UPGRADE_VERSION_OF_BUILD.get(self.os_version[2], 0)
+        set_(self, "upgrade_version", _validate.integer(upgrade, f"upgrade_version of node {self.name}", 0, 0xFFFF))
 
     def _native(self) -> tuple[bytes, int, int, int, int, int, int]:
         """What SimModel takes for this node."""
         assert self.highest_level is not None and self.lowest_level is not None
+        assert self.upgrade_version is not None
         major, minor, build = self.os_version
         return (
             self.name.encode("utf-16-le"),
@@ -117,8 +167,8 @@ class SimNode:
             major,
             minor,
             build,
-            (self.highest_level << 16) | build,
-            (self.lowest_level << 16) | build,
+            (self.highest_level << 16) | self.upgrade_version,
+            (self.lowest_level << 16) | _upgrade_of_level(self.lowest_level),
         )
 
 
@@ -151,17 +201,28 @@ class Simulator:
     - ``nodes``: its nodes, :class:`SimNode` objects; by default HV1, HV2
       and HV3, up, on Windows Server 2025 (``os_version``), so that a raise
       to 12 is ready.  ``os_version`` sets the default nodes' Windows.
-    - ``upgrade_version``: the ClusterUpgradeVersion it reports; the
-      simulator does not model how a raise changes it.
-    - ``upgrade_in_progress``: the persistent flag that makes every upgrade
-      and check fail with 5976.
+    - ``upgrade_version``: the ClusterUpgradeVersion it reports, in its
+      read-write common properties (the simulator's choice; Microsoft
+      documents the property as read/write); the simulator does not model
+      how a raise changes it.
+    - ``upgrade_in_progress``: the persistent "upgrade in progress" flag
+      (MS-CMRP 3.1.1.12), set from the start: every upgrade and check
+      fails with 5976 (the simulator's choice of code).
+    - ``leaves_in_progress``: a raise leaves that flag set when it ends, as
+      a failed upgrade may on a real cluster: every later upgrade and check
+      fails with 5976.  Without it a raise sets the flag while it runs and
+      clears it at its end.
 
-    It decides each upgrade or check as a real cluster does (see the
-    README): 5976 while another call holds it or the flag is set, 5050 for
-    a down node, 5070 for a paused one, 5072 for one joining or in an
-    unknown state, 5973 when only some nodes support the next level,
-    success with nothing to do when none does, and a raise by one level,
-    made when the native call returns, when all do.
+    It decides each upgrade or check in this order (docs/sources.md says
+    which rule comes from MS-CMRP and which is the simulator's choice):
+    a call made while another upgrade or check runs on the same simulator
+    waits for it, then decides on the state it left (MS-CMRP
+    3.1.4.3.7.18); 5976 when the flag is set; 5050 for a down node, 5070
+    for a paused one, 5072 for one joining or in an unknown state (the
+    simulator's choices: Microsoft documents no code); 5973 when only some
+    nodes support the next level; success with nothing to do when none
+    does; and a raise by one level, made when the native call returns,
+    when all do.  ``cluster_info(sim).upgrade_in_progress`` shows the flag.
 
     The script, which overrides the model for rehearsing faults:
 
@@ -175,6 +236,9 @@ class Simulator:
       5975 success that needs a restart, anything else a failure).
     - ``fail_after``: stop after this many phases and return ``status``, or
       5977 (ERROR_CLUSTER_UPGRADE_INCOMPLETE) when it is None or 0.
+    - ``check_status``, ``check_fail_after``: the same for a check alone;
+      ``"same"`` (the default) takes the upgrade's, None lets the model
+      decide the check while the upgrade is scripted.
     - ``open_error``: opening the cluster fails with this code (1722: the
       cluster cannot be reached, 5: access denied), for queries too.
     - ``callback_thread``: ``"native"`` calls back on a thread of the
@@ -200,6 +264,9 @@ class Simulator:
         os_version: tuple[int, int, int] | None = None,
         upgrade_version: int = 0,
         upgrade_in_progress: bool = False,
+        leaves_in_progress: bool = False,
+        check_status: int | None | Literal["same"] = "same",
+        check_fail_after: int | None | Literal["same"] = "same",
     ) -> None:
         self.phases = _phases(phases, "phases")
         self.check_phases = _phases(check_phases, "check_phases")
@@ -209,6 +276,12 @@ class Simulator:
         if fail_after is not None:
             fail_after = _validate.integer(fail_after, "fail_after", 0, len(self.phases))
         self.fail_after = fail_after
+        if check_status is not None and check_status != "same":
+            check_status = _validate.win32_code(check_status, "check_status")
+        self.check_status = check_status
+        if check_fail_after not in (None, "same"):
+            check_fail_after = _validate.integer(check_fail_after, "check_fail_after", 0, len(self.check_phases))
+        self.check_fail_after = check_fail_after
         if callback_thread not in ("native", "caller"):
             raise ValueError(f"callback_thread must be 'native' or 'caller', not {callback_thread!r}")
         self.callback_thread: CallbackThread = callback_thread
@@ -226,6 +299,7 @@ class Simulator:
             _validate.win32_code(upgrade_version, "upgrade_version"),
             _validate.flag(upgrade_in_progress, "upgrade_in_progress"),
             tuple(node._native() for node in self.nodes),
+            _validate.flag(leaves_in_progress, "leaves_in_progress"),
         )
         self._lock = threading.Lock()
         # The jobs of the calls started on this simulator, each with whether
@@ -235,6 +309,25 @@ class Simulator:
         # Calls: a caller that drops its Call leaves the call.
         self._jobs: list[tuple[_clusupgrade.Job, bool]] = []
         self._forgotten = 0
+        self._estate_tie: estatetie.Tie | None = None
+        """Set by estatefile.load() for a cluster of an estate file."""
+
+    @classmethod
+    def from_file(
+        cls, path: str | os.PathLike[str], cluster: str | None = None, *, state: str = "keep"
+    ) -> Simulator:
+        """The simulated cluster `cluster` (None: the file's only one) of the
+        estate file at `path` (docs/rehearsal.md), its level and flag kept
+        between processes as `state` says: "keep" (beside the file),
+        "reset" (start from the file again) or "read-only" (read what is
+        kept, write nothing).  Raises clusupgrade.estate.EstateError."""
+        return estatefile.load(path, state=state, make_sim=cls, make_node=SimNode).simulator(cluster)
+
+    @classmethod
+    def estate(cls, path: str | os.PathLike[str], *, state: str = "keep") -> list[Simulator]:
+        """Every simulated cluster of the estate file at `path`, in its
+        order; see from_file()."""
+        return estatefile.load(path, state=state, make_sim=cls, make_node=SimNode).simulators()
 
     @classmethod
     def scenario(cls, name: str, /, **overrides: Any) -> Simulator:
@@ -296,12 +389,16 @@ class Simulator:
     def _spec(self, perform: bool, *, query: bool = False) -> _clusupgrade.SimulatorSpec:
         """The simulated call the native Call takes: a query reports no
         phases and ignores the status."""
+        if self._estate_tie is not None:
+            self._estate_tie.before(self, perform, query)
         phases = () if query else self.phases if perform else self.check_phases
-        fail_after = -1 if query or self.fail_after is None else min(self.fail_after, len(phases))
+        status = self.status if perform or self.check_status == "same" else self.check_status
+        script_after = self.fail_after if perform or self.check_fail_after == "same" else self.check_fail_after
+        fail_after = -1 if query or script_after is None else min(script_after, len(phases))
         return (
             phases,
             round(self.delay * 1e9),
-            None if query else self.status,
+            None if query else status,
             fail_after,
             self.open_error,
             self.callback_thread == "native",
@@ -318,6 +415,8 @@ class Simulator:
             newest = counted_done[-1] if counted_done else -1
             self._forgotten += max(0, len(counted_done) - 1)
             self._jobs = [(j, c) for i, (j, c, done) in enumerate(states) if i == newest or not done]
+        if self._estate_tie is not None:
+            self._estate_tie.started(job)
 
 
 def _wait(job: _clusupgrade.Job, deadline: float | None) -> bool:

@@ -49,7 +49,7 @@ EXIT_TABLE: Final = (
     (str(EXIT_FAILED), "the call failed or timed out, or it succeeded but the level did not move"),
     (str(EXIT_USAGE), "usage error, nothing was sent (also: no terminal to confirm on, add --yes)"),
     (str(EXIT_NOT_READY), "not ready, fix the cluster first: a blocker the preflight found, or 5973, 5974, 5976, 5050, "
-     "5070, 5072, 5073"),
+     "5070, 5072, 5073, 5980, 5037"),
     (str(EXIT_UNREACHABLE), "unreachable (1722, 1726, 1753), access denied (5), or no clusapi.dll here"),
     (str(EXIT_NOT_CONFIRMED), "the confirmation was not given: nothing was changed"),
     (str(EXIT_OUTPUT_FAILED), "output failed (broken pipe, closed stdout, disk full); the call ran to its end"),

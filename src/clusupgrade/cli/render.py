@@ -7,7 +7,8 @@ import json
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from .._winerror import CODES, ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
+from .. import remedies
+from .._winerror import ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
 from ..errors import ClusapiUnavailableError, ClusterUpgradeError
 from ..phase import Phase, PhaseEvent
 from ..result import UpgradeResult
@@ -40,7 +41,7 @@ def where(name: str | None) -> str:
 def restart_warning(name: str | None) -> str:
     """For a raise that ended with 5975: the level was raised, and a restart
     is needed for every feature."""
-    advice = CODES[ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED].advice
+    advice = remedies.advice(ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED, cluster=name)
     return f"clusupgrade: warning: {where(name)}: {advice}"
 
 
