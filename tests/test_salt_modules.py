@@ -292,7 +292,7 @@ def test_test_mode_reports_the_blockers_with_their_remedies(use_sim: Any) -> Non
     use_sim(clusupgrade.Simulator.scenario("node-paused", name="c"))
     ret = apply(test=True)
     assert ret["result"] is False and ret["changes"] == {}
-    assert "Resume-ClusterNode HV3" in ret["comment"]
+    assert "Resume-ClusterNode -Name HV3" in ret["comment"]
 
 
 def test_not_ready_fails_with_the_blocker(use_sim: Any) -> None:

@@ -7,38 +7,17 @@
 # is killed at the end, whatever happens: each runs in a process group of
 # its own, listed in ROOT/pgids, and the trap below kills them all.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
-SALT_VERSION="3008.4"
-SALT_VENV="${SALT_VENV:-$ROOT/.cache/salt-venv}"
-PY="$SALT_VENV/bin/python"
 started=$(date +%s)
-
-if [ ! -x "$PY" ]; then
-    python3 -m venv "$SALT_VENV"
-fi
-if ! "$PY" -c "import salt.version, sys; sys.exit(salt.version.__version__ != '$SALT_VERSION')" 2>/dev/null; then
-    "$PY" -m pip install -q "salt==$SALT_VERSION"
-fi
-"$PY" -m pip install -q pytest jsonschema
-# clusupgrade as a minion gets it: built from this tree and installed with
-# pip (salt-pip on a Windows minion does the same).
-"$PY" -m pip install -q --force-reinstall --no-deps "$ROOT"
+SALT_VENV_TEST=1
+source "$(dirname "$0")/salt/venv.sh"
+source "$ROOT/tools/salt/stop.sh"
+cd "$ROOT"
 
 LAB="$(mktemp -d /tmp/cus-salt.XXXXXX)"
-stop_lab() {
-    local sig pgid
-    if [ -f "$LAB/pgids" ]; then
-        for sig in TERM KILL; do
-            while read -r pgid; do kill "-$sig" -- "-$pgid" 2>/dev/null || true; done < "$LAB/pgids"
-            sleep 1
-        done
-    fi
-    rm -rf "$LAB"
-}
-trap stop_lab EXIT
+trap 'stop_lab "$LAB"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 export CLUSUPGRADE_SALT_ROOT="$LAB"
 # -p no:warnings: the project's "warnings are errors" is for its own code,

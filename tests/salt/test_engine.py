@@ -113,7 +113,7 @@ def test_preflight_on_every_minion(salt_lab: lab.Lab) -> None:
     ret = found["m-d"]["ret"]
     validate(ret)
     assert ret["outcome"] == "not-ready" and found["m-d"]["retcode"] == 3
-    assert any("HV3" in b and "Resume-ClusterNode HV3" in b for b in ret["blockers"]), ret
+    assert any("HV3" in b and "Resume-ClusterNode -Name HV3" in b for b in ret["blockers"]), ret
 
 
 def test_an_estate_named_in_a_job_must_lie_under_an_allowed_directory(salt_lab: lab.Lab) -> None:
@@ -141,7 +141,7 @@ def test_the_state_in_test_mode_changes_nothing(salt_lab: lab.Lab) -> None:
         assert found[mid]["result"] is None, found[mid]
         assert found[mid]["changes"] == {"old": 11, "new": 12}
     assert found["m-d"]["result"] is False
-    assert "Resume-ClusterNode HV3" in found["m-d"]["comment"]
+    assert "Resume-ClusterNode -Name HV3" in found["m-d"]["comment"]
     assert estates(salt_lab) == before
     assert levels(salt_lab) == {"m-a": 11, "m-b": 11, "m-c": 11, "m-d": 11}
 
@@ -160,7 +160,7 @@ def test_the_state_raises_and_every_phase_reaches_the_master(salt_lab: lab.Lab) 
     assert c["changes"] == {"old": 11, "new": 12, "restart_required": True, "winerror": 5975}
     assert "restart" in c["comment"].lower() and "Stop-Cluster" in c["comment"]
     d = found["m-d"]
-    assert d["result"] is False and d["changes"] == {} and "Resume-ClusterNode HV3" in d["comment"]
+    assert d["result"] is False and d["changes"] == {} and "Resume-ClusterNode -Name HV3" in d["comment"]
     for mid, cluster in READY.items():
         seen = events.of(cluster)
         phases = [data for tag, data in seen if tag == f"clusupgrade/{cluster}/phase"]

@@ -87,7 +87,7 @@ class Cluster:
         if self.delay:
             lines.append(f"delay = {self.delay}")
         if self.status is not None:
-            lines += ["", "[clusters.raise]", f"status = {self.status}"]
+            lines += ["", "[clusters.upgrade]", f"fail_code = {self.status}"]
         for node in self.nodes:
             lines += ["", "[[clusters.nodes]]", f'name = "{node}"', "os_build = 26100"]
             if node == self.paused:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .. import _winerror
+from .. import _winerror, remedies
 from ..errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
 from ..info import ClusterInfo
-from ..levels import level_name
+from ..levels import level_words
 from ..nodes import NodeInfo
 from ..outcome import FIX_FIRST
 from ..phase import Phase, PhaseEvent
@@ -49,10 +49,8 @@ def where(name: str | None) -> str:
 
 
 def level_text(level: int | None) -> str:
-    if level is None:
-        return "unknown"
-    name = level_name(level)
-    return str(level) if name == f"level {level}" else f"{level} ({name})"
+    """"11 (Windows Server 2022)", "13", "unknown"."""
+    return level_words(level)
 
 
 def exit_code(record: Record) -> int:
@@ -230,7 +228,7 @@ def raised_record(name: str | None, result: UpgradeResult, *, nothing_more: bool
     if after > before:
         text = f"raised {where(name)} from level {level_text(before)} to {level_text(after)}"
         if restart:
-            advice = _winerror.CODES[_winerror.ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED].advice
+            advice = remedies.advice(_winerror.ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED, cluster=name)
             return _result(name, outcome="raised-restart-required", raised=True, stands="raised", restart=True,
                            message=f"{text}; {advice}", **common)
         return _result(name, outcome="raised", raised=True, stands="raised", message=text, **common)

@@ -138,12 +138,10 @@ class Resolved:
 
 
 def estate_simulator(path: str, cluster: str | None, state: StateMode) -> Simulator:
-    """The simulated cluster `cluster` of the estate file `path`."""
-    from_file = getattr(Simulator, "from_file", None)
-    if from_file is None:
-        raise NotImplementedError("this clusupgrade cannot read estate files (Simulator.from_file)")
-    sim: Simulator = from_file(path, cluster, state=state)
-    return sim
+    """The simulated cluster `cluster` (None: the file's only one) of the
+    estate file `path`; clusupgrade.estate.EstateError (a ValueError) for a
+    file that is not a valid estate or has no such cluster."""
+    return Simulator.from_file(path, cluster, state=state)
 
 
 def resolve(cluster: object, simulate: object, opts: Mapping[str, Any],
