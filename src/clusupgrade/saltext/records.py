@@ -83,7 +83,7 @@ def info_record(name: str | None, info: ClusterInfo, *, simulated: bool) -> Reco
         "functional_level": info.functional_level,
         "functional_level_name": info.functional_level_name,
         "upgrade_version": info.upgrade_version,
-        "os_version": list(info.os_version),
+        "os_version": None if info.os_version is None else list(info.os_version),
         "highest_version": None if info.highest_version is None else list(info.highest_version),
         "lowest_version": None if info.lowest_version is None else list(info.lowest_version),
         "mixed_mode": info.mixed_mode,
