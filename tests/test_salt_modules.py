@@ -242,6 +242,7 @@ def test_info_preflight_and_check_change_nothing(use_sim: Any) -> None:
     bus = Bus()
     info = calls.info(ctx(bus), "c", True)
     assert info["event"] == "info" and info["functional_level"] == 11 and len(info["nodes"]) == 3
+    assert records.exit_code(info) == 0
     pre = calls.preflight(ctx(bus), "c", True)
     assert pre["event"] == "preflight" and pre["outcome"] == "check-passed" and pre["target_level"] == 12
     checked = calls.check(ctx(bus), "c", True)

@@ -60,6 +60,7 @@ def estates(salt_lab: lab.Lab) -> dict[str, dict[str, str]]:
 
 def levels(salt_lab: lab.Lab) -> dict[str, int]:
     found = run(salt_lab, IDS, "clusupgrade.info")
+    assert {found[mid]["retcode"] for mid in IDS} == {0}, found
     return {mid: found[mid]["ret"]["functional_level"] for mid in IDS}
 
 

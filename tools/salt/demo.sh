@@ -20,7 +20,8 @@ CONF="$("$PY" "$ROOT/tools/salt/lab.py" up "$LAB" --minions 3 --delay "${DELAY:-
 echo "salt -c $CONF ...   (master config: $CONF/master; minions: $CONF/site-*/minion)"
 
 step "Watching the master's event bus: salt-run state.event 'clusupgrade/*' pretty=True"
-setsid salt-run -c "$CONF" state.event 'clusupgrade/*' pretty=True &
+# (Its own process group, listed for the trap; what it says when stopped is dropped.)
+setsid salt-run -c "$CONF" state.event 'clusupgrade/*' pretty=True 2>/dev/null &
 echo "$!" >> "$LAB/pgids"
 sleep 2
 
@@ -30,8 +31,8 @@ salt -c "$CONF" '*' clusupgrade.preflight --out=yaml | grep -E '^[a-z]|outcome|f
 step "What the state would do: salt '*' state.apply clusupgrade test=True"
 salt -c "$CONF" '*' state.apply clusupgrade test=True --state-output=terse || true
 
-step "Raising, in waves of one: salt '*' state.apply clusupgrade --batch-size 1"
-salt -c "$CONF" '*' state.apply clusupgrade --batch-size 1 --state-output=terse || true
+step "Raising the estate in waves: salt-run state.orchestrate orch.raise_estate"
+salt-run -c "$CONF" state.orchestrate orch.raise_estate --state-output=terse || true
 sleep 2
 
 step "Where the clusters stand: salt '*' clusupgrade.info"

@@ -112,6 +112,7 @@ class Minion:
     """The clusters of the estate file this minion rehearses on (its own
     cluster first); the file lies under the minion's allowed directory."""
     extra: dict[str, object] = field(default_factory=dict)
+    grains: dict[str, object] = field(default_factory=dict)
 
     @property
     def cluster(self) -> str:
@@ -152,6 +153,7 @@ class Lab:
         srv = self.root / "srv" / "salt"
         srv.mkdir(parents=True, exist_ok=True)
         for name, text in self.sls.items():
+            (srv / f"{name}.sls").parent.mkdir(parents=True, exist_ok=True)
             (srv / f"{name}.sls").write_text(text)
         master = {
             "id": "lab-master",
@@ -197,7 +199,7 @@ class Lab:
                 "random_reauth_delay": 0,
                 "clusupgrade.estate_dirs": [str(self.estate_dir(minion))],
                 "clusupgrade.simulate": str(self.estate_file(minion)),
-                "grains": {"clusupgrade_cluster": minion.cluster},
+                "grains": {"clusupgrade_cluster": minion.cluster, **minion.grains},
                 **minion.extra,
             }
             (self.conf / minion.id).mkdir(parents=True, exist_ok=True)
@@ -323,9 +325,34 @@ DEMO_SLS = """\
 """
 
 
+ORCH_SLS = """\
+# Raise the estate in waves (docs/salt.md): each wave is the minions whose
+# grain clusupgrade_wave says so, a few at a time (batch); a wave with more
+# than allow_fail failed minions fails, and the waves after it do not start.
+{% for wave in [1, 2] %}
+wave-{{ wave }}:
+  salt.state:
+    - tgt: 'clusupgrade_wave:{{ wave }}'
+    - tgt_type: grain
+    - sls: clusupgrade
+    - batch: 2
+    - allow_fail: 0
+{% if wave > 1 %}
+    - require:
+      - salt: wave-{{ wave - 1 }}
+{% endif %}
+{% endfor %}
+"""
+
+
 def demo_lab(root: Path, count: int = 3, delay: float = 0.2) -> Lab:
-    minions = [Minion(f"site-{i}", [Cluster(f"cluster-{i}", delay=delay)]) for i in range(1, count + 1)]
-    return Lab(root, minions, sls={"clusupgrade": DEMO_SLS})
+    """`count` minions site-1.., each rehearsing on its own cluster-N; site-1
+    in wave 1, the others in wave 2."""
+    minions = [
+        Minion(f"site-{i}", [Cluster(f"cluster-{i}", delay=delay)], grains={"clusupgrade_wave": 1 if i == 1 else 2})
+        for i in range(1, count + 1)
+    ]
+    return Lab(root, minions, sls={"clusupgrade": DEMO_SLS, "orch/raise_estate": ORCH_SLS})
 
 
 def main(argv: list[str] | None = None) -> int:

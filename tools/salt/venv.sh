@@ -17,5 +17,7 @@ fi
 if [ "${SALT_VENV_TEST:-0}" = 1 ]; then
     "$PY" -m pip install -q pytest jsonschema
 fi
-"$PY" -m pip install -q --force-reinstall --no-deps "$ROOT"
+if [ "${CLUSUPGRADE_INSTALLED:-0}" != 1 ]; then  # the stage's own test of demo.sh has it already
+    "$PY" -m pip install -q --force-reinstall --no-deps "$ROOT"
+fi
 export PATH="$SALT_VENV/bin:$PATH"

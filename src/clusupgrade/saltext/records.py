@@ -54,8 +54,11 @@ def level_text(level: int | None) -> str:
 
 
 def exit_code(record: Record) -> int:
-    """The exit code the command line would end with for `record`."""
-    return EXIT_CODES.get(str(record.get("outcome")), 1)
+    """The exit code the command line would end with for `record` (an
+    info record has no outcome: read, it is a success)."""
+    if "outcome" not in record:
+        return 0
+    return EXIT_CODES.get(str(record["outcome"]), 1)
 
 
 def _head(event: str, simulated: bool) -> Record:
