@@ -21,7 +21,7 @@ def test_other_python_threads_run_during_the_call(callback_thread: str) -> None:
     # be able to run Python code: if the worker held the GIL it could not
     # finish before the call returned.
     sim = Simulator((1, 2), delay=1.0, callback_thread=callback_thread)
-    stream = clusupgrade.phases(sim)
+    stream = clusupgrade.phases(sim, perform=True)
     next(stream)
     total = sum(i * i for i in range(200_000))
     assert total > 0
@@ -111,7 +111,7 @@ def test_native_threads_leave_signals_to_python(callback_thread: str) -> None:
     # Ctrl+C always lands on a Python thread, and wakes the consumer's wait
     # at once; faults stay with the thread that caused them.
     sim = Simulator(delay=0.5, callback_thread=callback_thread)
-    with clusupgrade.phases(sim) as stream:
+    with clusupgrade.phases(sim, perform=True) as stream:
         event = next(stream)
         assert event.thread_id != threading.get_native_id()
         mask = blocked_signals(event.thread_id)

@@ -100,7 +100,7 @@ def test_real_cluster_off_windows_is_unavailable(cluster: str | None) -> None:
 
 
 def test_error_from_iterator_names_events() -> None:
-    stream = clusupgrade.phases(Simulator(status=5050, fail_after=1, name="n1"))
+    stream = clusupgrade.phases(Simulator(status=5050, fail_after=1, name="n1"), perform=True)
     with pytest.raises(ClusterUpgradeError) as info:
         list(stream)
     assert info.value.cluster == "n1"

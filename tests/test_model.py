@@ -171,7 +171,7 @@ def test_5976_comes_only_from_the_flag() -> None:
 
 def test_the_level_moves_although_nobody_reads_the_end() -> None:
     sim = Simulator(delay=0.05)
-    stream = clusupgrade.phases(sim)
+    stream = clusupgrade.phases(sim, perform=True)
     assert phases_of(tuple(next(stream) for _ in range(5))) == [1, 2, 3, 4, 5]
     del stream  # before the end record was read: no Python code concludes
     assert sim.wait(10)
@@ -182,19 +182,29 @@ def test_the_level_moves_although_the_stream_is_dropped_at_start() -> None:
     # A cluster that reports no phases needs no answer: dropping the stream
     # right after the start cannot stop it.
     sim = Simulator((), delay=0.2)
-    with clusupgrade.phases(sim):
+    with clusupgrade.phases(sim, perform=True):
         pass
     assert sim.wait(10) and sim.runs == 1
     assert clusupgrade.cluster_info(sim).functional_level == 12
 
 
-def test_a_cancelled_call_does_not_raise() -> None:
+def test_an_aborted_call_does_not_raise() -> None:
     sim = Simulator(delay=0.05)
-    stream = clusupgrade.phases(sim)
+    stream = clusupgrade.phases(sim, perform=True)
     next(stream)
+    stream.abort()
     del stream
     assert sim.wait(10) and sim.answers == [True, False]
     assert clusupgrade.cluster_info(sim).functional_level == 11
+
+
+def test_a_dropped_stream_still_raises() -> None:
+    sim = Simulator(delay=0.05)
+    stream = clusupgrade.phases(sim, perform=True)
+    next(stream)
+    del stream
+    assert sim.wait(10) and sim.answers == [True] * 5
+    assert clusupgrade.cluster_info(sim).functional_level == 12
 
 
 # The script overrides the model, for rehearsing faults.
@@ -409,7 +419,7 @@ def test_many_checks_on_one_simulator_hold_nothing() -> None:
 def test_dropping_the_simulator_and_a_running_stream() -> None:
     sim = Simulator(delay=0.05, callback_thread="native")
     model = sim._model  # only to watch its count; the Simulator and the stream go
-    stream = clusupgrade.phases(sim)
+    stream = clusupgrade.phases(sim, perform=True)
     next(stream)
     assert model.refs > 1
     del sim, stream
@@ -427,7 +437,7 @@ def test_dropping_the_simulator_and_a_running_stream() -> None:
 def test_fork_while_a_call_runs() -> None:
     busy = Simulator(delay=0.5)
     idle = Simulator()
-    stream = clusupgrade.phases(busy)
+    stream = clusupgrade.phases(busy, perform=True)
     next(stream)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork() with threads running

@@ -62,13 +62,20 @@ def expect_error(sim: Simulator, **kwargs: object) -> Callable[[], None]:
 
 def abandon(sim: Simulator, how: str) -> Callable[[], None]:
     def run() -> None:
-        stream = clusupgrade.phases(sim)
+        stream = clusupgrade.phases(sim, perform=True)
         next(stream)
         if how == "close":
             stream.close()
-        elif how == "cancel":
-            stream.cancel()
-            assert list(stream) == []
+        elif how == "abort":
+            stream.abort()
+            try:
+                list(stream)
+            except clusupgrade.ClusterUpgradeError as err:
+                assert err.winerror == 1223
+        elif how == "pending":
+            stream.close()
+            pending = stream.pending
+            assert pending is not None and pending.wait() is not None
         del stream  # "gc": only dropping it
         sim.wait()
 
@@ -91,7 +98,7 @@ def busy(sim: Simulator) -> Callable[[], None]:
     """A second call while one holds the simulated cluster: 5976."""
 
     def run() -> None:
-        with clusupgrade.phases(sim) as stream:
+        with clusupgrade.phases(sim, perform=True) as stream:
             next(stream)
             with pytest.raises(clusupgrade.ClusterUpgradeError):
                 clusupgrade.check(sim)
@@ -113,7 +120,8 @@ def busy(sim: Simulator) -> Callable[[], None]:
         "check",
         "timeout",
         "close",
-        "cancel",
+        "abort",
+        "pending",
         "gc",
         "on_phase raises",
         "cluster_info",
@@ -134,7 +142,8 @@ def test_no_leak(path: str, thread: str) -> None:
         "check": lambda: clusupgrade.check(Simulator(**kw)),  # type: ignore[arg-type]
         "timeout": expect_error(Simulator(delay=0.02, **kw), timeout=0.001),  # type: ignore[arg-type]
         "close": abandon(Simulator(delay=0.001, **kw), "close"),  # type: ignore[arg-type]
-        "cancel": abandon(Simulator(delay=0.001, **kw), "cancel"),  # type: ignore[arg-type]
+        "abort": abandon(Simulator(delay=0.001, **kw), "abort"),  # type: ignore[arg-type]
+        "pending": abandon(Simulator(delay=0.001, **kw), "pending"),  # type: ignore[arg-type]
         "gc": abandon(Simulator(delay=0.001, **kw), "gc"),  # type: ignore[arg-type]
         "on_phase raises": raising_on_phase(Simulator(**kw)),  # type: ignore[arg-type]
         "cluster_info": lambda: clusupgrade.cluster_info(Simulator(**kw)),  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ SCRIPTS = {
     "abandoned iterator": """
 import clusupgrade
 sim = clusupgrade.Simulator(delay={delay}, callback_thread={thread!r})
-stream = clusupgrade.phases(sim)
+stream = clusupgrade.phases(sim, perform=True)
 print(next(stream).phase, flush=True)
 """,
     # A daemon thread is inside upgrade() when the main thread returns.
@@ -31,13 +31,13 @@ print(1, flush=True)
     "callbacks racing finalization": """
 import clusupgrade
 sim = clusupgrade.Simulator(tuple(range(1, 2_000_000)), callback_thread={thread!r})
-stream = clusupgrade.phases(sim)
+stream = clusupgrade.phases(sim, perform=True)
 print(next(stream).phase, flush=True)
 """,
     # sys.exit with a non-zero code from the consumer.
     "sys.exit(3)": """
 import sys, clusupgrade
-stream = clusupgrade.phases(clusupgrade.Simulator(delay={delay}, callback_thread={thread!r}))
+stream = clusupgrade.phases(clusupgrade.Simulator(delay={delay}, callback_thread={thread!r}), perform=True)
 print(next(stream).phase, flush=True)
 sys.exit(3)
 """,

@@ -134,7 +134,7 @@ def test_foreign_thread_differs_from_caller(double: Double) -> None:
     same = {}
     for thread in ("caller", "foreign"):
         double.script(phases=(1, 2), thread=thread)
-        with clusupgrade.phases("c") as stream:
+        with clusupgrade.phases("c", perform=True) as stream:
             events = list(stream)
             same[thread] = {e.thread_id == stream.caller_thread_id for e in events}
     assert same == {"caller": {True}, "foreign": {False}}
@@ -195,7 +195,7 @@ def test_open_failures(double: Double, code: int) -> None:
 
 def test_ctrl_c_answers_false(double: Double) -> None:
     double.script(phases=(1, 2, 3), delay_ms=1000, thread="foreign")
-    stream = clusupgrade.phases("c")
+    stream = clusupgrade.phases("c", perform=True)
     next(stream)
     interrupt_main_after(0.1)
     start = time.monotonic()
@@ -217,7 +217,7 @@ def test_timeout_and_cancel(double: Double, thread: str) -> None:
         clusupgrade.upgrade("c", timeout=0.2)
     time.sleep(1.0)
     double.script(phases=(1, 2, 3), delay_ms=100, thread=thread)
-    with clusupgrade.phases("c") as stream:
+    with clusupgrade.phases("c", perform=True) as stream:
         for _ in stream:
             break
     time.sleep(0.5)
@@ -439,14 +439,14 @@ def section(found: tuple[sections.Section, ...], ident: int) -> tuple[int, bytes
 def query(cluster: str | None = "c") -> tuple[int, int, tuple[sections.Section, ...]]:
     """A KIND_QUERY call on this thread: (status, stage, sections)."""
     end = _clusupgrade.Call(queue.SimpleQueue(), cluster, kind=_clusupgrade.KIND_QUERY).run()
-    _, _, status, stage, _ = END_HEADER.unpack_from(end)
+    _, _, status, stage, _, _ = END_HEADER.unpack_from(end)
     return status, stage, sections.parse(end[END_HEADER.size :])
 
 
 def upgrade_call(perform: bool) -> tuple[int, tuple[sections.Section, ...]]:
     """A KIND_UPGRADE call on this thread: (status, sections)."""
     end = _clusupgrade.Call(queue.SimpleQueue(), "c", perform).run()
-    _, _, status, _, _ = END_HEADER.unpack_from(end)
+    _, _, status, _, _, _ = END_HEADER.unpack_from(end)
     return status, sections.parse(end[END_HEADER.size :])
 
 
@@ -737,7 +737,7 @@ def test_wine_builtin_query_leaves_what_it_lacks_absent() -> None:
 @builtin_only
 def test_wine_builtin_upgrade_names_the_missing_export() -> None:
     end = _clusupgrade.Call(queue.SimpleQueue(), "c").run()
-    _, _, status, stage, missing = END_HEADER.unpack_from(end)
+    _, _, status, stage, missing, _ = END_HEADER.unpack_from(end)
     assert (status, stage, missing) == (127, _clusupgrade.STAGE_LOAD, EXPORTS.index("ClusterUpgradeFunctionalLevel"))
     assert sections.parse(end[END_HEADER.size :]) == ()
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from . import _winerror, remedies
 
 if TYPE_CHECKING:
     from .phase import PhaseEvent
+    from .result import UpgradeResult
 
 
 def describe(code: int, *, cluster: str | None = None) -> str:
@@ -121,12 +122,33 @@ def unavailable(
     return ClusapiUnavailableError(code, message, cluster=cluster)
 
 ERROR_TIMEOUT = 1460
+ERROR_CANCELLED = 1223
+
+STATE_UNKNOWN: Final = "the call goes on; the cluster's state is unknown until read again"
+"""What every way of stopping to listen says (a note, or part of a message)."""
 
 
-class UpgradeTimeoutError(ClusterUpgradeError, TimeoutError):
-    """The call did not finish within its timeout (winerror 1460,
-    ERROR_TIMEOUT).  Later phases are answered FALSE; the cluster may still
-    complete the upgrade."""
+class Pending(Protocol):
+    """What errors know of a pending call (pending.PendingCall), without
+    importing it: it concludes calls, and so imports this module."""
+
+    @property
+    def cluster(self) -> str | None: ...
+    @property
+    def done(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> UpgradeResult | None: ...
+
+
+class ListeningStoppedError(ClusterUpgradeError):
+    """clusupgrade stopped listening to a call that was still running
+    (winerror 1223, ERROR_CANCELLED): Ctrl+C, leaving a fleet early, a
+    timeout.  Every later phase is answered TRUE: the call goes on, and the
+    cluster's state is unknown until read again.  :attr:`pending` is the
+    call still running in this process (a :class:`PendingCall`), to wait
+    for its outcome (None where there is none to wait for, e.g. after
+    pickling)."""
+
+    pending: Pending | None
 
     def __init__(
         self,
@@ -134,12 +156,35 @@ class UpgradeTimeoutError(ClusterUpgradeError, TimeoutError):
         *,
         cluster: str | None = None,
         events: tuple[PhaseEvent, ...] = (),
+        pending: Pending | None = None,
+        winerror: int = ERROR_CANCELLED,
     ) -> None:
-        super().__init__(ERROR_TIMEOUT, message, cluster=cluster, events=events)
+        super().__init__(winerror, message, cluster=cluster, events=events)
+        self.pending = pending
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_timeout, (self.strerror, self.cluster, self.events))
+        # A pending call belongs to this process: it does not travel.
+        return (_rebuild_stopped, (type(self), self.strerror, self.cluster, self.events))
 
 
-def _rebuild_timeout(message: str, cluster: str | None, events: tuple[PhaseEvent, ...]) -> UpgradeTimeoutError:
-    return UpgradeTimeoutError(message, cluster=cluster, events=events)
+class UpgradeTimeoutError(ListeningStoppedError, TimeoutError):
+    """The call did not finish within its timeout (winerror 1460,
+    ERROR_TIMEOUT).  clusupgrade stopped listening; later phases are
+    answered TRUE, the call goes on, and the cluster's state is unknown
+    until read again (:attr:`pending` waits for it)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        cluster: str | None = None,
+        events: tuple[PhaseEvent, ...] = (),
+        pending: Pending | None = None,
+    ) -> None:
+        super().__init__(message, cluster=cluster, events=events, pending=pending, winerror=ERROR_TIMEOUT)
+
+
+def _rebuild_stopped(
+    cls: type[ListeningStoppedError], message: str, cluster: str | None, events: tuple[PhaseEvent, ...]
+) -> ListeningStoppedError:
+    return cls(message, cluster=cluster, events=events)

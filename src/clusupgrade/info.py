@@ -138,7 +138,7 @@ def read(
     end = end_record(
         name, simulator, kind=_clusupgrade.KIND_QUERY, perform=False, deadline=deadline, timeout=timeout
     )
-    _, _, status, stage, missing = END_HEADER.unpack_from(end)
+    _, _, status, stage, missing, _ = END_HEADER.unpack_from(end)
     if stage == _clusupgrade.STAGE_LOAD:
         raise unavailable(status, cluster=name, on_windows=sys.platform == "win32", missing=missing)
     if status != 0:

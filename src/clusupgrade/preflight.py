@@ -71,7 +71,7 @@ def preflight(cluster: Target = None, *, timeout: float | None = None) -> Prefli
     end = end_record(
         name, simulator, kind=_clusupgrade.KIND_UPGRADE, perform=False, deadline=deadline, timeout=seconds
     )
-    _, _, status, stage, missing = END_HEADER.unpack_from(end)
+    _, _, status, stage, missing, _ = END_HEADER.unpack_from(end)
     return judge(report, Check(status, stage, missing))
 
 

@@ -27,6 +27,7 @@ CMDLETS: Final[dict[str, frozenset[str]]] = {
          "InputObject", "Cluster"}
     ),
     "Resume-ClusterNode": frozenset({"Name", "Failback", "InputObject", "Cluster"}),
+    "Add-ClusterNode": frozenset({"Name", "NoStorage", "InputObject", "Cluster"}),
     "Remove-ClusterNode": frozenset(
         {"Name", "Force", "Wait", "CleanupDisks", "IgnoreStorageConnectivityLoss", "InputObject", "Cluster"}
     ),
@@ -194,7 +195,8 @@ def advice(code: int, *, cluster: str | None = None) -> str:
         return (
             "The level WAS raised. Restart the cluster, not a node, to use every new feature: "
             f"{stop_cluster(cluster)}, then {start_cluster(cluster)} (the whole cluster stops: plan the "
-            "downtime; if its name does not answer once stopped, give Start-Cluster -Name a node's name)."
+            "downtime; once every node is stopped the cluster's name may not answer: then give Start-Cluster "
+            "a node's name)."
         )
     if code == 5976:
         return (

@@ -85,7 +85,10 @@ def _phases(value: object, what: str) -> tuple[int, ...]:
 def _delay(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"delay must be a number of seconds, not {type(value).__name__}")
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int beyond any float: far more than a day
+        raise ValueError(f"delay must be from 0 to {MAX_DELAY:g} seconds, got {value!r}") from None
     if math.isnan(seconds) or not 0 <= seconds <= MAX_DELAY:
         raise ValueError(f"delay must be from 0 to {MAX_DELAY:g} seconds, got {value!r}")
     return seconds
@@ -245,7 +248,9 @@ class Simulator:
       simulator's own, as a cluster service thread would; ``"caller"`` on
       the thread that made the call.
 
-    A FALSE answer stops the script with ERROR_CANCELLED (1223).
+    :attr:`answers` shows what the trampoline answered: TRUE, unless the
+    call was aborted.  A FALSE answer stops the script with ERROR_CANCELLED
+    (1223).
     """
 
     def __init__(
@@ -375,14 +380,16 @@ class Simulator:
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until no call runs on this simulator; False on timeout.
 
-        A cancelled or abandoned call goes on natively until its script ends,
-        as it would on a cluster: this is how to wait for that.  Raises
+        A call nobody listens to any more goes on natively until its script
+        ends, as it would on a cluster (every later phase answered TRUE):
+        this is how to wait for that.  Raises
         RuntimeError in a child process forked while a call was running.
         """
         seconds = _validate.timeout(timeout, zero=True)
         self._model.check()
         with self._lock:
-            pending = [job for job, _ in self._jobs if not job.finished]
+            # A call stored before it starts may never be started: nothing runs.
+            pending = [job for job, _ in self._jobs if job.started and not job.finished]
         deadline = None if seconds is None else time.monotonic() + seconds
         return all(_wait(job, deadline) for job in pending)
 
@@ -417,6 +424,12 @@ class Simulator:
             self._jobs = [(j, c) for i, (j, c, done) in enumerate(states) if i == newest or not done]
         if self._estate_tie is not None:
             self._estate_tie.started(job)
+
+
+    def _untrack(self, job: _clusupgrade.Job) -> None:
+        """Forget a call that was never made (its thread could not start)."""
+        with self._lock:
+            self._jobs = [(j, c) for j, c in self._jobs if j is not job]
 
 
 def _wait(job: _clusupgrade.Job, deadline: float | None) -> bool:
