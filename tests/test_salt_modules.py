@@ -5,15 +5,17 @@ engine is tested by tools/check-salt.sh (tests/salt/)."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 from collections.abc import Callable, Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import clusupgrade
-from clusupgrade.saltext import calls, records, state, target
+from clusupgrade.saltext import calls, state, target
 from clusupgrade.saltext.modules import clusupgrade_mod as exec_mod
 from clusupgrade.saltext.states import clusupgrade_mod as state_mod
 from clusupgrade.saltext.target import EstatePathError, Resolved
@@ -142,7 +144,7 @@ def test_simulate_must_be_a_flag_or_a_path(bad: object) -> None:
 def test_a_raise_fires_each_phase_in_order_then_its_result(use_sim: Any) -> None:
     sim = use_sim(clusupgrade.Simulator(name="site-a"))
     bus = Bus()
-    record = calls.raise_level(ctx(bus), "site-a", True)
+    record = calls.raise_level(ctx(bus), "site-a", True).record
     assert record["event"] == "result" and record["outcome"] == "raised"
     assert (record["level_before"], record["level_after"], record["raised"]) == (11, 12, True)
     assert record["phases"] == [1, 2, 3, 4, 5] and record["simulated"] is True
@@ -158,8 +160,7 @@ def test_a_raise_fires_each_phase_in_order_then_its_result(use_sim: Any) -> None
 def test_the_tag_carries_the_name_the_cluster_reports(use_sim: Any) -> None:
     use_sim(clusupgrade.Simulator(name="HV-Cluster.example.com"))
     bus = Bus()
-    record = calls.raise_level(ctx(bus), None, True)
-    assert record["cluster"] is None
+    calls.raise_level(ctx(bus), None, True)
     assert set(bus.tags()) == {"clusupgrade/HV-Cluster.example.com/phase", "clusupgrade/HV-Cluster.example.com/result"}
 
 
@@ -173,7 +174,7 @@ def test_a_slash_in_a_cluster_name_cannot_make_another_tag(use_sim: Any) -> None
 @pytest.mark.parametrize("bus", [Bus(fail=RuntimeError("master gone")), Bus(answer=False)])
 def test_a_failure_to_fire_never_touches_the_call(use_sim: Any, bus: Bus) -> None:
     sim = use_sim(clusupgrade.Simulator(name="site-a"))
-    record = calls.raise_level(ctx(bus), "site-a", True)
+    record = calls.raise_level(ctx(bus), "site-a", True).record
     assert record["outcome"] == "raised" and level(sim) == 12
     assert len(bus.events) == 6 and all(settle(sim))
 
@@ -181,7 +182,7 @@ def test_a_failure_to_fire_never_touches_the_call(use_sim: Any, bus: Bus) -> Non
 def test_nothing_to_raise_sends_nothing(use_sim: Any) -> None:
     sim = use_sim(clusupgrade.Simulator.scenario("nothing-to-do", name="c"))
     bus = Bus()
-    record = calls.raise_level(ctx(bus), "c", True)
+    record = calls.raise_level(ctx(bus), "c", True).record
     assert record["outcome"] == "nothing-to-raise" and record["phases"] == [] and record["winerror"] is None
     assert sim.runs == 1  # the preflight's check, no raise
     assert bus.tags() == ["clusupgrade/c/result"]
@@ -190,26 +191,28 @@ def test_nothing_to_raise_sends_nothing(use_sim: Any) -> None:
 def test_blockers_refuse_the_raise_unless_ignored(use_sim: Any) -> None:
     # The cluster's own check passes (scripted), the preflight finds HV3 paused.
     sim = use_sim(clusupgrade.Simulator.scenario("node-paused", name="c", status=0))
-    record = calls.raise_level(ctx(), "c", True)
-    assert record["outcome"] == "blocked" and record["raised"] is False
-    assert any("HV3" in b and "Resume-ClusterNode" in b for b in record["blockers"])
-    assert sim.runs == 1 and records.exit_code(record) == 3
-    record = calls.raise_level(ctx(), "c", True, ignore_blockers=True)
+    done = calls.raise_level(ctx(), "c", True)
+    record = done.record
+    assert record["outcome"] == "blocked" and record["raised"] is False and record["phases"] == []
+    assert "ignore_blockers=True" in record["message"]
+    assert sim.runs == 1 and done.exit_code == 3
+    record = calls.raise_level(ctx(), "c", True, ignore_blockers=True).record
     assert record["outcome"] != "blocked" and record["phases"] == [1, 2, 3, 4, 5]
     assert sim.runs == 3  # a check, then another check and the raise
 
 
 def test_ignore_blockers_leaves_the_decision_to_the_clusters_check(use_sim: Any) -> None:
     sim = use_sim(clusupgrade.Simulator.scenario("node-paused", name="c"))
-    record = calls.raise_level(ctx(), "c", True, ignore_blockers=True)
+    record = calls.raise_level(ctx(), "c", True, ignore_blockers=True).record
     assert record["outcome"] == "not-ready" and sim.runs == 1 and level(sim) == 11
 
 
 def test_5975_is_reported_as_raised_with_a_restart(use_sim: Any) -> None:
     use_sim(clusupgrade.Simulator(name="c", status=5975))
-    record = calls.raise_level(ctx(), "c", True)
+    done = calls.raise_level(ctx(), "c", True)
+    record = done.record
     assert record["outcome"] == "raised-restart-required" and record["restart_required"] is True
-    assert record["winerror"] == 5975 and records.exit_code(record) == 7
+    assert record["winerror"] == 5975 and done.exit_code == 7
 
 
 def test_a_failed_raise_is_read_again(use_sim: Any) -> None:
@@ -217,7 +220,7 @@ def test_a_failed_raise_is_read_again(use_sim: Any) -> None:
     job, failed = calls.Raise.prepare(ctx(), "c", True, None)
     assert failed is None and job.gate(False) is None
     job.target = clusupgrade.Simulator(name="c", fail_after=3)  # the raise fails with 5977
-    record = job.perform()
+    record = job.perform().record
     assert (record["outcome"], record["winerror"], record["phases"]) == ("failed", 5977, [1, 2, 3])
     assert (record["level_before"], record["level_after"], record["stands"], record["raised"]) == (
         11, 11, "unchanged", False)
@@ -225,34 +228,35 @@ def test_a_failed_raise_is_read_again(use_sim: Any) -> None:
 
 def test_a_check_that_fails_sends_no_raise(use_sim: Any) -> None:
     sim = use_sim(clusupgrade.Simulator(name="c", status=5977, fail_after=1))
-    record = calls.raise_level(ctx(), "c", True)
-    assert record["outcome"] == "failed" and record["stands"] == "unchanged" and sim.runs == 1
+    record = calls.raise_level(ctx(), "c", True).record
+    assert record["outcome"] == "failed" and record["raised"] is False and sim.runs == 1
 
 
 def test_an_unreachable_cluster_is_a_record_not_an_exception(use_sim: Any) -> None:
     use_sim(clusupgrade.Simulator(name="c", open_error=1722))
     bus = Bus()
-    record = calls.raise_level(ctx(bus), "c", True)
-    assert record["outcome"] == "unreachable" and record["winerror"] == 1722 and record["stands"] == "unchanged"
+    record = calls.raise_level(ctx(bus), "c", True).record
+    assert record["outcome"] == "unreachable" and record["winerror"] == 1722 and record["raised"] is False
     assert bus.tags() == ["clusupgrade/c/result"]
 
 
 def test_info_preflight_and_check_change_nothing(use_sim: Any) -> None:
     sim = use_sim(clusupgrade.Simulator(name="c"))
     bus = Bus()
-    info = calls.info(ctx(bus), "c", True)
+    done = calls.info(ctx(bus), "c", True)
+    info = done.record
     assert info["event"] == "info" and info["functional_level"] == 11 and len(info["nodes"]) == 3
-    assert records.exit_code(info) == 0
-    pre = calls.preflight(ctx(bus), "c", True)
-    assert pre["event"] == "preflight" and pre["outcome"] == "check-passed" and pre["target_level"] == 12
-    checked = calls.check(ctx(bus), "c", True)
+    assert done.exit_code == 0
+    pre = calls.preflight(ctx(bus), "c", True).record
+    assert pre["event"] == "preflight" and pre["outcome"] == "ready" and pre["target_level"] == 12
+    checked = calls.check(ctx(bus), "c", True).record
     assert checked["event"] == "result" and checked["outcome"] == "check-passed" and checked["phases"] == [1, 2]
     assert level(sim) == 11 and bus.events == []
 
 
 def test_a_real_cluster_here_has_no_clusapi() -> None:
-    record = calls.preflight(ctx(), "hv-cluster1", False)
-    assert record["outcome"] == "no-clusapi" and records.exit_code(record) == 4
+    done = calls.preflight(ctx(), "hv-cluster1", False)
+    assert done.record["outcome"] == "no-clusapi" and done.exit_code == 4
 
 
 @pytest.mark.parametrize("kwargs", [{"ignore_blockers": "yes"}, {"timeout": 0}, {"timeout": "10"}])
@@ -394,3 +398,42 @@ def test_nothing_imports_salt() -> None:
     done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------
+# The answer policy and the records' schema.
+
+
+def test_a_job_that_stops_waiting_leaves_the_raise_running(use_sim: Any) -> None:
+    """timeout= only stops the job listening: every phase is answered TRUE,
+    and the record says where the cluster stands."""
+    # Each call may take 1.8 s: the read (0.5 s) and the check (1.0 s) end
+    # in time, the raise (2.5 s) does not.
+    sim = use_sim(clusupgrade.Simulator(name="c", delay=0.5))
+    bus = Bus()
+    done = calls.raise_level(ctx(bus), "c", True, timeout=1.8)
+    assert done.record["outcome"] in ("raised", "state-unknown"), done.record
+    assert "1.8 s" in done.record["message"], done.record
+    assert settle(sim) == [True] * 5 and level(sim) == 12
+    assert bus.tags()[-1] == "clusupgrade/c/result"
+
+
+def _validator() -> Any:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(resources.files("clusupgrade").joinpath("schema/records.schema.json").read_text())
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize("scenario", ["ready", "nothing-to-do", "node-paused", "not-upgraded", "in-progress"])
+def test_every_record_a_job_returns_is_one_the_schema_describes(use_sim: Any, scenario: str) -> None:
+    validator = _validator()
+    use_sim(clusupgrade.Simulator.scenario(scenario, name="c"))
+    bus = Bus()
+    for call in (calls.info, calls.preflight, calls.check, calls.raise_level):
+        validator.validate(call(ctx(bus), "c", True).record)
+    use_sim(clusupgrade.Simulator(name="c", open_error=5))
+    validator.validate(calls.raise_level(ctx(bus), "c", True).record)
+    use_sim(clusupgrade.Simulator(name="c", status=5975))
+    validator.validate(calls.raise_level(ctx(bus), "c", True).record)
+    for _, data in bus.events:
+        validator.validate({k: v for k, v in data.items() if k != "minion"})

@@ -109,7 +109,7 @@ def test_preflight_on_every_minion(salt_lab: lab.Lab) -> None:
         validate(ret)
         assert found[mid]["retcode"] == 0, ret
         assert (ret["event"], ret["outcome"], ret["functional_level"], ret["target_level"]) == (
-            "preflight", "check-passed", 11, 12)
+            "preflight", "ready", 11, 12)
         assert ret["simulated"] is True and ret["blockers"] == []
     ret = found["m-d"]["ret"]
     validate(ret)
@@ -120,7 +120,7 @@ def test_preflight_on_every_minion(salt_lab: lab.Lab) -> None:
 def test_an_estate_named_in_a_job_must_lie_under_an_allowed_directory(salt_lab: lab.Lab) -> None:
     a = MINIONS[0]
     inside = run(salt_lab, a.id, "clusupgrade.preflight", kwarg={"simulate": str(salt_lab.estate_file(a))})
-    assert inside[a.id]["ret"]["outcome"] == "check-passed", inside
+    assert inside[a.id]["ret"]["outcome"] == "ready", inside
     outside_dir = salt_lab.root / "outside"
     link = salt_lab.estate_dir(a) / "link.toml"
     link.symlink_to(outside_dir / "outside.toml")

@@ -14,28 +14,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import _clusupgrade, _validate, _winerror, api
-from ..errors import ClusapiUnavailableError, ClusterUpgradeError
-from ..info import Report, cluster_info, read
+from ..cli.settle import Stopped, settle
+from ..errors import ClusapiUnavailableError, ClusterUpgradeError, ListeningStoppedError
+from ..info import cluster_info, read
 from ..outcome import FIX_FIRST
 from ..preflight import Check, Preflight, judge
 from ..result import UpgradeResult
 from ..target import Target
 from ..target import resolve as resolve_target
 from . import records
-from .records import Record
+from .records import Done, endings
 from .target import Resolved, StateMode, resolve
 
 log = logging.getLogger("clusupgrade.salt")
 
 Fire = Callable[[str, dict[str, Any]], object]
 """Salt's ``event.send(tag, data)``: fires an event to the master."""
-
-REREAD_SECONDS = 30.0
-"""How long a read of the cluster after a failed raise may take."""
 
 
 @dataclass
@@ -92,20 +90,16 @@ class Examined:
         return self.check if isinstance(self.check, ClusterUpgradeError) else None
 
 
-def _read(target: Target, deadline: float | None, timeout: float | None) -> Report:
-    name, simulator = resolve_target(target)
-    return read(name, simulator, deadline=deadline, timeout=timeout)
-
-
 def examine(target: Target, timeout: float | None) -> Examined:
     """Read `target` and ask it the check (perform=False), as the command
-    line's preflight does.  Raises what the read raises, and what the check
-    raises unless it is a refusal that means "fix the cluster first"."""
+    line's preflight does (`timeout` for each of the two calls).  Raises
+    what the read raises, and what the check raises unless it is a refusal
+    that means "fix the cluster first"."""
+    name, simulator = resolve_target(target)
     deadline = None if timeout is None else time.monotonic() + timeout
-    report = _read(target, deadline, timeout)
-    left = None if deadline is None else max(0.001, deadline - time.monotonic())
+    report = read(name, simulator, deadline=deadline, timeout=timeout)
     try:
-        check: UpgradeResult | ClusterUpgradeError = api.check(target, timeout=left)
+        check: UpgradeResult | ClusterUpgradeError = api.check(target, timeout=timeout)
     except ClusterUpgradeError as err:
         if isinstance(err, ClusapiUnavailableError) or err.winerror not in FIX_FIRST:
             raise
@@ -127,34 +121,37 @@ def _reported(examined: Examined | None, name: str | None) -> str:
 # The four calls.
 
 
-def info(ctx: Context, cluster: object = None, simulate: object = None, timeout: object = None) -> Record:
+def info(ctx: Context, cluster: object = None, simulate: object = None, timeout: object = None) -> Done:
     where = resolve(cluster, simulate, ctx.opts, ctx.pillar)
     seconds = _timeout(timeout)
     try:
         facts = cluster_info(where.target("read-only"), timeout=seconds)
     except ClusterUpgradeError as err:
-        return records.error_record(where.name, err, simulated=where.simulated, performed=False)
-    return records.info_record(where.name, facts, simulated=where.simulated)
+        return records.failed(err, performed=False, simulated=where.simulated)
+    return records.info(where.name, facts, simulated=where.simulated)
 
 
-def preflight(ctx: Context, cluster: object = None, simulate: object = None, timeout: object = None) -> Record:
+def preflight(ctx: Context, cluster: object = None, simulate: object = None, timeout: object = None) -> Done:
     where = resolve(cluster, simulate, ctx.opts, ctx.pillar)
     seconds = _timeout(timeout)
     try:
         examined = examine(where.target("read-only"), seconds)
     except ClusterUpgradeError as err:
-        return records.error_record(where.name, err, simulated=where.simulated, performed=False)
-    return records.preflight_record(where.name, examined.preflight, simulated=where.simulated)
+        return records.failed(err, performed=False, simulated=where.simulated)
+    refused = examined.refused
+    return records.preflight(where.name, examined.preflight, refused=None if refused is None else refused.winerror,
+                             simulated=where.simulated)
 
 
-def check(ctx: Context, cluster: object = None, simulate: object = None, timeout: object = None) -> Record:
+def check(ctx: Context, cluster: object = None, simulate: object = None, timeout: object = None) -> Done:
     where = resolve(cluster, simulate, ctx.opts, ctx.pillar)
     seconds = _timeout(timeout)
     try:
         examined = examine(where.target("read-only"), seconds)
     except ClusterUpgradeError as err:
-        return records.error_record(where.name, err, simulated=where.simulated, performed=False)
-    return records.check_record(where.name, examined.preflight, examined.check, simulated=where.simulated)
+        return records.failed(err, performed=False, simulated=where.simulated)
+    end = endings.check_ending(where.name, examined.preflight, examined.check)
+    return records.ending(end, simulated=where.simulated)
 
 
 @dataclass
@@ -170,15 +167,16 @@ class Raise:
 
     @classmethod
     def prepare(cls, ctx: Context, cluster: object, simulate: object, timeout: object,
-                state: StateMode = "keep") -> tuple[Raise, Record | None]:
-        """Resolve the cluster and run the preflight; the record of a
+                state: StateMode = "keep") -> tuple[Raise, Done | None]:
+        """Resolve the cluster and run the preflight; the return of a
         failure to read or check it (nothing sent), or None."""
         job = cls(ctx, resolve(cluster, simulate, ctx.opts, ctx.pillar), _timeout(timeout))
         job.target = job.where.target(state)
         try:
             job.examined = examine(job.target, job.timeout)
         except ClusterUpgradeError as err:
-            return job, records.error_record(job.where.name, err, simulated=job.where.simulated, performed=False)
+            # performed=False, as run says it: no raise was sent.
+            return job, records.failed(err, performed=False, simulated=job.where.simulated)
         return job, None
 
     @property
@@ -191,78 +189,69 @@ class Raise:
         """The cluster's name in event tags."""
         return _reported(self.examined, self.where.name)
 
-    def gate(self, ignore_blockers: bool) -> Record | None:
-        """The command line's preflight gate: the record of a raise that is
-        not sent (nothing to raise, the cluster's check refused, blockers
-        unless `ignore_blockers`), or None to raise."""
+    def gate(self, ignore_blockers: bool) -> Done | None:
+        """The command line's preflight gate: the return of a raise that is
+        not sent (nothing to raise, the cluster's own check refused,
+        blockers unless `ignore_blockers`), or None to raise."""
         assert self.examined is not None
-        p, name, sim = self.examined.preflight, self.where.name, self.where.simulated
-        if p.nothing_to_do:
-            return records.refused_record(name, p, "nothing-to-raise", records.preflight_sentence(name, p) +
-                                          "; nothing was sent", simulated=sim)
-        refused = self.examined.refused
-        if refused is not None:
-            return records.refused_record(
-                name, p, "not-ready",
-                f"{records.preflight_sentence(name, p)}: the cluster refused the check ({refused.winerror}, "
-                f"{_winerror.name_of(refused.winerror)}), so no raise was asked for", simulated=sim)
-        if p.blockers and not ignore_blockers:
-            return records.refused_record(
-                name, p, "blocked",
-                f"{records.preflight_sentence(name, p)}: the preflight found blockers, so no raise was asked for "
-                "(ignore_blockers=True leaves it to the cluster's own check)", simulated=sim)
-        return None
+        stop = endings.gate(self.where.name, self.preflight, self.examined.check, ignore_blockers=ignore_blockers)
+        if stop is None:
+            return None
+        if stop.outcome == "blocked":
+            stop = replace(stop, message=stop.message.replace("add --ignore-blockers", "pass ignore_blockers=True"))
+        return records.ending(stop, simulated=self.where.simulated)
 
-    def perform(self) -> Record:
-        """Send the raise, firing each phase; the final record."""
+    def perform(self) -> Done:
+        """Send the raise, firing each phase; its final record."""
         name, sim, tag = self.where.name, self.where.simulated, self.cluster
-        minion = self.ctx.minion
+        before = self.preflight.info.functional_level
         stream = api.phases(self.target, perform=True, timeout=self.timeout)
-        # No `with` and no close(): leaving early must only stop listening.
         try:
             for event in stream:
-                data = records.phase_record(event, performed=True, simulated=sim)
-                data["cluster"] = name
-                data["minion"] = minion
+                data = records.phase(event, simulated=sim)
+                data["minion"] = self.ctx.minion
                 self.ctx.send(f"clusupgrade/{tag}/phase", data)
+            result = stream.result
+            if result is None:  # only an interpreter shutting down ends a stream so
+                raise ClusterUpgradeError(_winerror.ERROR_CANCELLED, cluster=name, events=stream.events)
         except ClusterUpgradeError as err:
-            return self._failed(err)
-        result = stream.result
-        if result is None:  # only an interpreter shutting down ends a stream so
-            return self._failed(ClusterUpgradeError(_winerror.ERROR_CANCELLED, cluster=name, events=stream.events))
+            if endings.changed_nothing(err):
+                return records.ending(endings.error_ending(err, performed=True, level_before=before), simulated=sim)
+            return self._settled(err)
+        return records.ending(endings.raise_ending(result, self._nothing_more(result)), simulated=sim)
+
+    def _nothing_more(self, result: UpgradeResult) -> bool | None:
+        """Whether no node supports a level above the one `result` reached."""
         after = result.level_after
-        nodes = self.preflight.info.nodes
-        highest = [n.highest_level for n in nodes]
-        nothing_more = None if after is None or not highest or None in highest else all(
-            h is not None and h <= after for h in highest)
-        return records.raised_record(name, result, nothing_more=nothing_more, simulated=sim)
+        highest = [node.highest_level for node in self.preflight.info.nodes]
+        if after is None or not highest or None in highest:
+            return None
+        return all(h is not None and h <= after for h in highest)
 
-    def _failed(self, err: ClusterUpgradeError) -> Record:
-        """A raise that failed: where does the cluster stand now?"""
-        before = self.preflight.info.functional_level
-        name, sim = self.where.name, self.where.simulated
-        if err.winerror in FIX_FIRST and not isinstance(err, ClusapiUnavailableError):
-            return records.error_record(name, err, simulated=sim, performed=True, before=before,
-                                        after=before, stands="unchanged")
-        try:
-            after = cluster_info(self.where.target("read-only"), timeout=REREAD_SECONDS).functional_level
-        except (ClusterUpgradeError, OSError, ValueError):
-            after = None
-        if after is None or before is None:
-            stands = "unknown"
+    def _settled(self, err: ClusterUpgradeError) -> Done:
+        """A raise that failed or stopped being listened to (its timeout):
+        wait briefly for it, then read where the cluster stands."""
+        name, before = self.where.name, self.preflight.info.functional_level
+        pending = err.pending if isinstance(err, ListeningStoppedError) else None
+        found = settle([Stopped(name, self.target, pending, before)])[0]
+        error = found.error if found.error is not None else err
+        if found.reread is None:
+            assert found.ended is not None
+            end = endings.stopped_ending(name, performed=True, before=before, reread=None, signum=None, error=error,
+                                         ended=found.ended, nothing_to_do=self._nothing_more(found.ended))
         else:
-            stands = "raised" if after > before else "unchanged"
-        return records.error_record(name, err, simulated=sim, performed=True, before=before, after=after,
-                                    stands=stands)
+            end = endings.stopped_ending(name, performed=True, before=before, reread=found.reread, signum=None,
+                                         error=error)
+        return records.ending(end, simulated=self.where.simulated)
 
-    def finish(self, record: Record) -> Record:
+    def finish(self, done: Done) -> Done:
         """Fire the final record on the bus; return it."""
-        self.ctx.send(f"clusupgrade/{self.cluster}/result", {**record, "minion": self.ctx.minion})
-        return record
+        self.ctx.send(f"clusupgrade/{self.cluster}/result", {**done.record, "minion": self.ctx.minion})
+        return done
 
 
 def raise_level(ctx: Context, cluster: object = None, simulate: object = None, ignore_blockers: object = False,
-                timeout: object = None) -> Record:
+                timeout: object = None) -> Done:
     """Raise the level by one, behind the command line's preflight gate."""
     ignore = _flag(ignore_blockers, "ignore_blockers")
     job, failed = Raise.prepare(ctx, cluster, simulate, timeout)

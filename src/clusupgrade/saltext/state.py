@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any, Final
 
-from .. import _validate
+from .. import _validate, _winerror, remedies
 from . import records
 from .calls import Context, Raise
 from .records import Record
@@ -52,7 +52,7 @@ def level_raised(
     target = name if cluster is None else cluster
     job, failed = Raise.prepare(ctx, target, simulate, timeout, state="read-only" if test else "keep")
     if failed is not None:
-        return _ret(name, False, f"{failed['message']} (nothing was sent)", {})
+        return _ret(name, False, f"{failed.record['message']} (nothing was sent)", {})
     p = job.preflight
     current = p.info.functional_level
     subject = records.where(job.where.name)
@@ -76,20 +76,15 @@ def level_raised(
         return _ret(name, False, f"{subject} was raised once in this state run already; a raise moves the level by "
                     "one: run the state again to raise it further. Nothing was sent")
     refused = job.gate(ignore)
-    if refused is not None:
-        return _blocked(name, refused)
+    if refused is not None:  # not ready, or blocked: fails with the blockers and their remedies
+        comment = "\n".join([str(refused.record["message"]), *(f"  - {b}" for b in p.blockers)])
+        return _ret(name, False, comment)
     change = {"old": current, "new": p.target_level}
     if test:
         return _ret(name, None, f"{records.preflight_sentence(job.where.name, p)}: would raise it (irreversible)",
                     change)
     done.add(key)
-    return _raised(name, job.finish(job.perform()))
-
-
-def _blocked(name: str, refused: Record) -> dict[str, Any]:
-    """Not ready: fails with the blockers and their remedies."""
-    blockers = refused.get("blockers") or []
-    return _ret(name, False, "\n".join([str(refused["message"]), *(f"  - {b}" for b in blockers)]))
+    return _raised(name, job.finish(job.perform()).record)
 
 
 def _raised(name: str, record: Record) -> dict[str, Any]:
@@ -99,11 +94,14 @@ def _raised(name: str, record: Record) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     if record.get("raised"):
         changes = {"old": before, "new": after}
+    comment = str(record["message"])
     if record.get("restart_required"):
         changes["restart_required"] = True
         changes["winerror"] = record["winerror"]
+        code = _winerror.ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
+        comment += ". " + remedies.advice(code, cluster=record.get("cluster"))
     if outcome in ("raised", "raised-restart-required", "nothing-to-raise"):
-        return _ret(name, True, str(record["message"]), changes)
+        return _ret(name, True, comment, changes)
     if record.get("stands") == "unknown" and "old" not in changes:
         changes = {"old": before, "new": "unknown"}
-    return _ret(name, False, str(record["message"]), changes)
+    return _ret(name, False, comment, changes)

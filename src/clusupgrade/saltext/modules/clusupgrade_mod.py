@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from clusupgrade.saltext import calls
-from clusupgrade.saltext.records import Record, exit_code
+from clusupgrade.saltext.records import Done, Record
 
 __virtualname__ = "clusupgrade"
 
@@ -60,9 +60,10 @@ def _invalid(err: Exception) -> Exception:
     return invalid
 
 
-def _done(record: Record) -> Record:
-    __context__["retcode"] = exit_code(record)
-    return record
+def _done(done: Done) -> Record:
+    """The record; the job's retcode is the command line's exit code."""
+    __context__["retcode"] = done.exit_code
+    return done.record
 
 
 def info(cluster: str | None = None, simulate: bool | str | None = None, timeout: float | None = None) -> Record:
