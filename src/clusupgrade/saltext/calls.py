@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import _clusupgrade, _validate, _winerror, api
@@ -44,8 +44,6 @@ class Context:
     opts: Mapping[str, Any]
     pillar: Mapping[str, Any] | None = None
     fire: Fire | None = None
-    fired: list[str] = field(default_factory=list)
-    """The tags fired so far (for the state's comment and for tests)."""
 
     @property
     def minion(self) -> str | None:
@@ -59,8 +57,6 @@ class Context:
         try:
             if self.fire(tag, data) is False:
                 log.warning("clusupgrade: the event %s could not be sent to the master", tag)
-            else:
-                self.fired.append(tag)
         except Exception:  # anything Salt raises: the call goes on
             log.warning("clusupgrade: sending the event %s failed; the call goes on", tag, exc_info=True)
 
