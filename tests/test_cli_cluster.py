@@ -28,6 +28,8 @@ from clusupgrade.cli.records import info_record, preflight_record
 from clusupgrade.cli.words import level_text
 from clusupgrade.simulator import SCENARIOS
 
+from .test_cli import record
+
 INFO = ClusterInfo(name="HV", os_version=(10, 0, 26100), highest_version=(11, 0), lowest_version=(10, 0),
                    mixed_mode=False, functional_level=10)
 WS2022 = "Windows Server 2022"
@@ -95,7 +97,7 @@ def test_info_with_nodes() -> None:
     assert table[1].split() == ["hv1", "Up", "10.0.26100", "11"]
     assert table[2].split() == ["hv2", "Paused", "unknown", "unknown"]
     assert table[3].split() == ["hv3", "state", "7", "unknown", "10"]
-    data = json.loads(json.dumps(info_record("hv", info, simulated=False)))
+    data = record(json.dumps(info_record("hv", info, simulated=False)))  # validated against the schema
     assert data["nodes"][1] == {"name": "hv2", "state": 2, "state_name": "Paused", "os_version": None,
                                 "highest_version": None, "highest_level": None, "lowest_version": None}
     assert data["upgrade_version"] == 3 and data["functional_level_name"] == f"10 ({WS2019})"

@@ -180,3 +180,27 @@ def test_a_fleet_member_not_ready_is_not_raised_and_says_why() -> None:
     assert summary(proc.stdout) == {"a": "raised", "b": "not ready (5973)"}
     assert "- node HV3 reports NodeHighestVersion 11.4 (level 11 at most)" in proc.stdout
     assert levels(proc.stdout) == {"a": ("11", "12"), "b": ("11", "-")}
+
+
+@LINUX_COVERS
+def test_a_member_that_outlasts_its_timeout_is_read_again_after_the_others() -> None:
+    # a's raise takes 4 x 0.5 s, its timeout is 1.2 s: the fleet stops
+    # listening to it, and once b is done waits briefly and finds it raised.
+    proc = cli("run", "--simulate", "--yes", "--json", "--delay", "0.5", "--delay", "b=0", "--timeout", "1.2",
+               "--cluster", "a", "--cluster", "b")
+    assert proc.returncode == 0, proc.stderr
+    objects = records(proc.stdout)
+    a = result_of(objects, "a")
+    assert (a["outcome"], a["raised"], a["winerror"]) == ("raised", True, 0)
+    assert "did not finish within 1.2 s" in str(a["message"])
+    assert [r["cluster"] for r in objects if r["event"] == "result"] == ["b", "a"]
+
+
+@LINUX_COVERS
+def test_a_refusal_the_blockers_explain_is_said_once() -> None:
+    for command in (("check",), ("run", "--yes")):
+        proc = cli(*command, *FAST, "--scenario", "node-paused", "--cluster", "hv")
+        assert proc.returncode == 3, proc.stderr
+        assert "Resume-ClusterNode -Name HV3 -Cluster hv" in proc.stdout
+        assert "error 5070 (ERROR_CLUSTER_NODE_PAUSED)" in proc.stderr
+        assert "Resume-ClusterNode" not in proc.stderr and "(the blockers say what to do)" in proc.stderr

@@ -217,3 +217,14 @@ def test_a_stop_right_after_the_raise_returned_still_reports_it(monkeypatch: pyt
     assert code == 0
     assert [(r["outcome"], r["raised"]) for r in data if r["event"] == "result"] == [("raised", True)]
     assert data[-1]["event"] == "summary"
+
+
+def test_the_schema_rejects_a_record_it_does_not_describe() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    assert VALIDATOR is not None
+    good = result_record(Ending("hv", "raised", 0, "raised", True, winerror=0, raised=True), simulated=False)
+    VALIDATOR.validate(good)  # type: ignore[attr-defined]
+    for bad in ({**good, "outcome": "succeeded"}, {**good, "raised": "yes"}, {**good, "extra": 1},
+                {k: v for k, v in good.items() if k != "schema_version"}):
+        with pytest.raises(jsonschema.ValidationError):
+            VALIDATOR.validate(bad)  # type: ignore[attr-defined]

@@ -286,10 +286,11 @@ def _fleet_raising(*args: str) -> subprocess.Popen[str]:
 def test_a_first_ctrl_c_in_a_fleet_starts_no_more_and_waits_for_the_running() -> None:
     proc = _fleet_raising("--delay", "1")
     assert proc.stdout is not None and proc.stderr is not None
-    read_until(proc.stdout, "step 1 of 5")
+    read_until(proc.stdout, "step 2 of 5")  # a second later: both a and b have reported
     proc.send_signal(signal.SIGINT)
     warning = read_until(proc.stderr, "Press Ctrl+C again")
-    assert "no more clusters will be started" in warning
+    assert "a raise of clusters 'a', 'b' is under way and cannot be undone; no more clusters will be started" \
+        in warning
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err  # c was kept from starting
     assert summary(out) == {"a": "raised", "b": "raised", "c": "not started"}

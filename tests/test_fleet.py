@@ -422,3 +422,14 @@ def test_a_fleet_inherited_by_a_forked_child_fails_clearly() -> None:
         fleet.close()
     assert message.startswith("RuntimeError") and "fork" in message, message
     assert [settle(s) for s in sims] == [ALL_TRUE] * 2
+
+
+def test_abort_still_reaches_a_member_no_longer_listened_to() -> None:
+    sims = [Simulator(name=f"g{i}", delay=0.1) for i in range(2)]
+    fleet = clusupgrade.upgrade_many(sims)
+    next(fleet)
+    fleet.close()
+    fleet.abort("g0")
+    answers = settle(sims[0])
+    assert answers[-1] is False and len(answers) < 5, answers
+    assert settle(sims[1]) == ALL_TRUE

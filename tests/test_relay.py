@@ -57,7 +57,8 @@ def test_a_flood_of_records_arrives_whole(callback_thread: str) -> None:
     phases = tuple(range(1, 20_001))
 
     async def main() -> list[int]:
-        return [int(e.phase) async for e in clusupgrade.aphases(Simulator(phases, callback_thread=callback_thread), perform=True)]
+        stream = clusupgrade.aphases(Simulator(phases, callback_thread=callback_thread), perform=True)
+        return [int(e.phase) async for e in stream]
 
     assert asyncio.run(main()) == list(phases)
 

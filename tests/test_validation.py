@@ -193,6 +193,30 @@ class TestNativeCall:
         assert call.job.answers() == [False]
         assert items.empty()
 
+    @pytest.mark.parametrize("how", ["detach", "abort"])
+    def test_start_refuses_a_call_left_before_it_started(self, how: str) -> None:
+        call = _clusupgrade.Call(queue.SimpleQueue(), None, True, ((1, 2), 0, 0, -1, 0, True))
+        getattr(call, how)()
+        assert call.start() is False
+        assert not call.started and not call.job.started and call.end() is None
+
+    def test_detach_forwards_nothing_and_answers_true(self) -> None:
+        items: queue.SimpleQueue[object] = queue.SimpleQueue()
+        call = _clusupgrade.Call(items, None, True, ((1, 2, 3), 300_000_000, 0, -1, 0, True))
+        assert call.start() is True
+        first = items.get(timeout=10)
+        call.detach()
+        assert call.detached and not call.aborted
+        job = call.job
+        assert job.wait(10)
+        assert job.answers() == [True, True, True]
+        assert PHASE_RECORD.unpack(first)[2] == 1
+        later = [items.get_nowait() for _ in range(items.qsize())]
+        assert all(r[0] == ord("P") for r in later), "no end record after detach()"  # type: ignore[index]
+        end = call.end()
+        assert end is not None and END_HEADER.unpack_from(end)[2] == 0
+        assert END_HEADER.unpack_from(end)[5] >= 600_000_000  # duration_ns: two delays at least
+
     def test_start_delivers_outcome_last(self) -> None:
         items: queue.SimpleQueue[object] = queue.SimpleQueue()
         call = _clusupgrade.Call(items, None, True, ((7, 8), 0, 5973, -1, 0, True), tag=2**32 - 1)

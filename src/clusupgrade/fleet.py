@@ -117,6 +117,9 @@ class FleetUpgrade:
         """Set first by stop_starting(), abort() and close(): nothing more starts."""
         self._aborted: set[int] = set()
         """Members abort() asked for, so that one starting meanwhile is aborted too."""
+        self._let_go_calls: dict[int, _clusupgrade.Call] = {}
+        """The calls of members no longer listened to (close(), a timeout):
+        abort() still reaches them."""
         self._born: int | None = None
         self._log = False
 
@@ -197,8 +200,9 @@ class FleetUpgrade:
         self._aborted.update(indexes)
         for index in indexes:
             member = self._running.get(index)
-            if member is not None:
-                member.call.abort()
+            call = member.call if member is not None else self._let_go_calls.get(index)
+            if call is not None:
+                call.abort()
             elif cluster is not None:
                 try:
                     self._waiting.remove(index)
@@ -224,6 +228,7 @@ class FleetUpgrade:
         if self._running.pop(member.index, None) is None:
             return  # ended, or let go already
         member.call.detach()
+        self._let_go_calls[member.index] = member.call
         pending = None
         if member.call.started:
             pending = PendingCall(member.call, cluster=member.name, perform=self._perform, events=tuple(member.events))
@@ -378,6 +383,7 @@ class FleetUpgrade:
                 continue  # ended before its deadline; or its end is on the way, and wins
             del self._running[index]
             member.call.detach()
+            self._let_go_calls[index] = member.call
             log.error("%s did not finish within %g s", where(member.name), self._timeout)
             self._outcomes[index] = UpgradeTimeoutError(
                 f"{where(member.name)} did not finish within {self._timeout:g} s; clusupgrade stopped "

@@ -42,7 +42,12 @@ class Preflight:
     or the level is unknown."""
     blockers: tuple[str, ...]
     """What stands in the way, one plain sentence each, naming the node and
-    the remedy."""
+    the remedy; each problem once."""
+    explained: frozenset[int] = frozenset()
+    """The Win32 codes of a refusal that `blockers` already explain (a node
+    down explains 5050, 5070, 5072, 5073, 5980 and 5037): a caller that
+    prints both the refusal and the blockers says the problem once by
+    leaving the refusal's remedy out for these."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ def judge(report: Report, check: Check) -> Preflight:
         nothing_to_do=nothing,
         target_level=None if nothing else target,
         blockers=unique,
+        explained=frozenset(explained),
     )
 
 

@@ -148,7 +148,9 @@ def update_level(cluster: str | None = None, *, what_if: bool = False) -> str:
     return _line("Update-ClusterFunctionalLevel", _cluster(cluster), ("WhatIf", None if what_if else ""))
 
 
-NEWER_WINDOWS: Final = "run clusupgrade on Windows Server 2016 or later (a cluster node, or a server with RSAT-Clustering)"
+NEWER_WINDOWS: Final = (
+    "run clusupgrade on Windows Server 2016 or later (a cluster node, or a server with RSAT-Clustering)"
+)
 """Where ClusterUpgradeFunctionalLevel exists: only the clusapi.dll of
 Windows Server 2016 and later exports it; RSAT-Clustering on an older
 server brings that server's older clusapi.dll, without it."""

@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import Final
 
 from . import _clusupgrade, _validate
-from .errors import STATE_UNKNOWN, ClusterUpgradeError, UpgradeTimeoutError, describe
+from .errors import STATE_UNKNOWN, ClusterUpgradeError, Pending, UpgradeTimeoutError, describe
 from .outcome import conclude, log, log_event, where
 from .pending import PendingCall
 from .phase import PHASE_KIND, PhaseEvent, new_event, unpack_phase
@@ -64,7 +64,9 @@ def launch(simulator: Simulator | None, call: _clusupgrade.Call, *, counted: boo
     """Start `call`, which its owner has already stored; a simulator keeps
     its Job first, for wait(), runs and answers.  False when the call was
     detached or aborted before it started: then nothing was sent.  Raises
-    OSError (see start_error()) when its thread cannot start."""
+    OSError (see start_error()) when its thread cannot start.  Calls to one
+    simulated cluster do not queue here: the cluster itself makes a second
+    one wait natively."""
     job = None
     if simulator is not None:
         job = call.job
@@ -77,7 +79,7 @@ def launch(simulator: Simulator | None, call: _clusupgrade.Call, *, counted: boo
         raise
 
 
-def note_stopped(exc: BaseException, pending: PendingCall | None) -> None:
+def note_stopped(exc: BaseException, pending: Pending | None) -> None:
     """Tell `exc`, which left a call that still runs, that listening stopped
     and the call goes on (a PEP 678 note), and give it `pending`."""
     if pending is None or getattr(exc, "pending", None) is not None:

@@ -196,11 +196,9 @@ examples:
 """
 RUN_DESCRIPTION = """
 Raise the functional level of one or more clusters by one level. This cannot
-be undone. Each cluster is checked first: one with nothing to raise, one that
-refuses and one with blockers are not raised. Then it asks, unless --yes.
-
-Ctrl+C during a raise does not stop it: a second Ctrl+C (or SIGTERM) stops
-waiting; the cluster carries on, and its level is read again.
+be undone. Each cluster is checked first (nothing to raise, not ready or
+blocked: not raised), then it asks, unless --yes. During a raise, a first
+Ctrl+C keeps waiting; a second stops waiting (the cluster carries on).
 """
 RUN_EXAMPLES = """
 examples:
@@ -235,10 +233,10 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("output")
     group.add_argument("--json", action="store_true", help="one JSON object per line on stdout, nothing else")
     group.add_argument(
-        "-v", "--verbose", action="store_true", help="show the clusupgrade log on stderr (every line names its cluster)"
+        "-v", "--verbose", action="store_true", help="show the log on stderr (each line names its cluster)"
     )
     group.add_argument(
-        "--log-file", metavar="PATH", type=Path, help="append the clusupgrade log to PATH as well (a transcript)"
+        "--log-file", metavar="PATH", type=Path, help="append the log to PATH (a transcript)"
     )
 
 
@@ -261,24 +259,22 @@ def _add_clusters(parser: argparse.ArgumentParser, *, several: bool) -> None:
                        help="with --simulate FILE: every cluster the estate file describes")
     call = parser.add_argument_group("the call")
     call.add_argument("--timeout", metavar="S", type=_argparse_type(timeout),
-                      help="stop waiting for a cluster's call after S seconds (the call goes on; the level is "
-                      "read again)")
+                      help="stop waiting for a call after S seconds (it goes on)")
     if parser.prog.endswith(" run"):
         call.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
         call.add_argument("--ignore-blockers", action="store_true",
-                          help="raise a cluster whose preflight found blockers when its own check passes")
+                          help="raise despite the preflight's blockers")
         call.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
     fleet = parser.add_argument_group("several clusters")
     fleet.add_argument("--max-parallel", metavar="N", type=_argparse_type(parallel), default=DEFAULT_PARALLEL,
                        help=f"at most N calls at once ({DEFAULT_PARALLEL})")
     fleet.add_argument("--max-failures", metavar="N", type=_argparse_type(failures),
-                       help="start no more clusters once N have failed, timed out, ended unknown or were "
-                       "unreachable (not ready is no failure)")
+                       help="stop starting clusters after N failures")
     if parser.prog.endswith(" run"):
         fleet.add_argument("--check-first", action="store_true",
                            help="raise none unless every cluster is ready")
         fleet.add_argument("--only-ready", action="store_true",
-                           help="with --check-first: raise the clusters that are ready (the default without it)")
+                           help="with --check-first: raise the ready ones anyway")
 
 
 def _add_simulation(parser: argparse.ArgumentParser, *, call: bool) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from .._winerror import name_of
+from ..errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
 from ..outcome import FIX_FIRST
 
 EXIT_OK: Final = 0
@@ -80,6 +81,21 @@ def exit_table_text() -> str:
 def code_name(code: int) -> str | None:
     """The symbolic name of a Win32 code, or None."""
     return name_of(code)
+
+
+def error_outcome(err: ClusterUpgradeError) -> tuple[str, int]:
+    """(outcome word, exit code) for a call that raised `err`."""
+    if isinstance(err, UpgradeTimeoutError):
+        return "timed-out", EXIT_FAILED
+    if isinstance(err, ClusapiUnavailableError):
+        return "no-clusapi", EXIT_UNREACHABLE
+    if err.winerror in NOT_READY:
+        return "not-ready", EXIT_NOT_READY
+    if err.winerror in UNREACHABLE:
+        return "unreachable", EXIT_UNREACHABLE
+    if err.winerror == ACCESS_DENIED:
+        return "access-denied", EXIT_UNREACHABLE
+    return "failed", EXIT_FAILED
 
 
 def worst(codes: Iterable[int]) -> int:

@@ -15,21 +15,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
+from .. import remedies
 from .._winerror import ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
-from ..errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
+from ..errors import ClusapiUnavailableError, ClusterUpgradeError
 from ..preflight import Preflight
 from ..result import UpgradeResult
 from .codes import (
-    ACCESS_DENIED,
     EXIT_FAILED,
     EXIT_NOT_CONFIRMED,
     EXIT_NOT_READY,
     EXIT_OK,
     EXIT_RESTART,
     EXIT_UNKNOWN,
-    EXIT_UNREACHABLE,
-    NOT_READY,
-    UNREACHABLE,
+    error_outcome,
     interrupted_code,
 )
 from .words import level_text, where
@@ -94,21 +92,6 @@ STANDS_WORDS: Final = {"raised": "raised", "unchanged": "unchanged", "unknown": 
 # From what a call returned.
 
 
-def error_outcome(err: ClusterUpgradeError) -> tuple[str, int]:
-    """(outcome word, exit code) for a call that raised `err`."""
-    if isinstance(err, UpgradeTimeoutError):
-        return "timed-out", EXIT_FAILED
-    if isinstance(err, ClusapiUnavailableError):
-        return "no-clusapi", EXIT_UNREACHABLE
-    if err.winerror in NOT_READY:
-        return "not-ready", EXIT_NOT_READY
-    if err.winerror in UNREACHABLE:
-        return "unreachable", EXIT_UNREACHABLE
-    if err.winerror == ACCESS_DENIED:
-        return "access-denied", EXIT_UNREACHABLE
-    return "failed", EXIT_FAILED
-
-
 def error_words(err: ClusterUpgradeError) -> str:
     """The error as the command says it: naming its cluster, with advice for
     the command line rather than for Python."""
@@ -119,6 +102,16 @@ def error_words(err: ClusterUpgradeError) -> str:
             text += " To rehearse without a cluster, add --simulate."
     subject = where(err.cluster)
     return text if text.startswith(subject) else f"{subject}: {text}"
+
+
+def refusal_words(err: ClusterUpgradeError, explained: frozenset[int]) -> str:
+    """A refusal of the check, said once: when the preflight's blockers
+    already explain its code (Preflight.explained), without its remedy."""
+    text = error_words(err)
+    advice = remedies.advice(err.winerror, cluster=err.cluster) if err.winerror in explained else ""
+    if advice and advice in text:
+        text = text.replace(advice, "").rstrip().rstrip(".") + " (the blockers say what to do)"
+    return text
 
 
 def changed_nothing(err: ClusterUpgradeError) -> bool:
@@ -191,12 +184,13 @@ def preflight_outcome(p: Preflight) -> str:
 
 def preflight_sentence(name: str | None, p: Preflight) -> str:
     subject = where(name)
-    level = p.info.functional_level
+    hci = p.info.hci
+    now, then = level_text(p.info.functional_level, hci), level_text(p.target_level, hci)
     if p.nothing_to_do:
-        return f"nothing to raise: {subject} is already at level {level_text(level)} and no node supports a higher one"
+        return f"nothing to raise: {subject} is already at level {now} and no node supports a higher one"
     if p.ready:
-        return f"ready: {subject} can go from level {level_text(level)} to {level_text(p.target_level)}"
-    return f"not ready: {subject} cannot go from level {level_text(level)} to {level_text(p.target_level)} yet"
+        return f"ready: {subject} can go from level {now} to {then}"
+    return f"not ready: {subject} cannot go from level {now} to {then} yet"
 
 
 def preflight_lines(name: str | None, p: Preflight) -> list[str]:
@@ -210,7 +204,9 @@ def check_ending(name: str | None, p: Preflight, check: UpgradeResult | ClusterU
     winerror = check.winerror if isinstance(check, ClusterUpgradeError) else check.status
     phases = tuple(int(e.phase) for e in check.events)
     duration = check.duration if isinstance(check, UpgradeResult) else None
-    base = Ending(name, "check-passed", EXIT_OK, preflight_sentence(name, p), False, winerror=winerror,
+    message = refusal_words(check, p.explained) if isinstance(check, ClusterUpgradeError) else \
+        preflight_sentence(name, p)
+    base = Ending(name, "check-passed", EXIT_OK, message, False, winerror=winerror,
                   level_before=level, raised=False, duration=duration, phases=phases)
     if p.nothing_to_do:
         return replace(base, outcome="nothing-to-raise")
@@ -228,7 +224,8 @@ def gate(name: str | None, p: Preflight, check: UpgradeResult | ClusterUpgradeEr
     level = p.info.functional_level
     if isinstance(check, ClusterUpgradeError):
         ending = error_ending(check, performed=True, level_before=level)
-        return replace(ending, raised=False, message=f"{ending.message.rstrip('.')}; nothing was changed: "
+        said = refusal_words(check, p.explained).rstrip(".")
+        return replace(ending, raised=False, message=f"{said}; nothing was changed: "
                        "the cluster refused the check, so no raise was asked for")
     if p.nothing_to_do:
         return Ending(name, "nothing-to-raise", EXIT_OK, preflight_sentence(name, p), True, level_before=level,

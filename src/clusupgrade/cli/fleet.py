@@ -26,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TextIO
 
-from ..errors import ClusterUpgradeError, ListeningStoppedError
+from ..errors import ClusterUpgradeError, ListeningStoppedError, UpgradeTimeoutError
 from ..fleet import FleetUpgrade, upgrade_many
 from ..info import Report
 from ..preflight import Preflight
@@ -89,6 +89,12 @@ class Fleet:
         self.group: list[Member] = []
         self.stop_starting = False
         """A first Ctrl+C: no more clusters (nor groups) start."""
+        self.deferred: list[tuple[Member, ClusterUpgradeError]] = []
+        """Raises that failed or timed out while others ran: read again
+        once the group has ended (a read here would hold up the others'
+        events)."""
+        self.seen: set[str | None] = set()
+        """Clusters whose raise reported a phase: certainly under way."""
         self.prevented = False
         """A first Ctrl+C kept a cluster from starting: the command was
         interrupted, even if every running raise then ended."""
@@ -250,7 +256,7 @@ class Fleet:
         if self.fleet is not None:
             self.fleet.stop_starting()
         outcomes = self.fleet.outcomes if self.fleet is not None else []
-        return [m.name for m, o in zip(self.group, outcomes, strict=False) if o is None]
+        return [m.name for m, o in zip(self.group, outcomes, strict=False) if o is None and m.name in self.seen]
 
     def _never_started(self, group: list[Member], why: str) -> None:
         self.prevented = self.prevented or why.startswith("Ctrl+C")
@@ -268,6 +274,7 @@ class Fleet:
         last_look = time.monotonic()
         with fleet:
             for event in fleet:
+                self.seen.add(event.cluster)
                 self.session.phase(event, performed=True, width=self.width)
                 now = time.monotonic()
                 if len(pending) < POLL_ALWAYS or now - last_look >= POLL_EVERY:
@@ -275,6 +282,9 @@ class Fleet:
                     last_look = now
         self.session.signals.quiet()  # every call has returned: each outcome is shown
         self._ends(group, fleet.outcomes, pending, final=True)
+        deferred, self.deferred = self.deferred, []
+        if deferred:
+            self._reread(deferred, None)
         self.session.signals.patient(self.session.first_ctrl_c(self._running, fleet=True))
         if self.stop_starting:
             self.session.signals.warned = True
@@ -301,8 +311,7 @@ class Fleet:
                 self._end(member, error_ending(outcome, performed=True, level_before=member.before))
             else:
                 failures.append((member, outcome))
-        if failures:
-            self._reread(failures, None)
+        self.deferred += failures
         return still
 
     def _reread(self, failures: list[tuple[Member, ClusterUpgradeError]], signum: int | None) -> None:
@@ -313,7 +322,7 @@ class Fleet:
             for m, err in failures
         ]
         for (member, err), found in zip(failures, settle(stopped), strict=True):
-            stop = signum if isinstance(err, ListeningStoppedError) and signum is not None else None
+            stop = signum if _stopped_by_us(err) and signum is not None else None
             if found.reread is None:
                 assert found.ended is not None
                 ending = stopped_ending(member.name, performed=True, before=member.before, reread=None,
@@ -331,11 +340,14 @@ class Fleet:
         assert self.signum is not None
         outcomes = self.fleet.outcomes if self.fleet is not None else []
         in_flight = [m for m, o in zip(self.group, outcomes, strict=False)
-                     if m.ending is None and isinstance(o, ListeningStoppedError)]
-        names = names_text([m.name for m in in_flight]) if in_flight else "no cluster"
-        self.session.console.tell(
-            f"\nclusupgrade: {by_signal(self.signum)}: stopped waiting for {names}; a raise under way goes on by "
-            f"itself. Reading their levels again (at most {WAIT + READ:.0f} s)...")
+                     if m.ending is None and isinstance(o, ClusterUpgradeError) and _stopped_by_us(o)]
+        if in_flight:
+            self.session.console.tell(
+                f"\nclusupgrade: {by_signal(self.signum)}: stopped waiting for "
+                f"{names_text([m.name for m in in_flight])}; a raise under way goes on by itself. Reading the "
+                f"level{'s' if len(in_flight) > 1 else ''} again (at most {WAIT + READ:.0f} s)...")
+        else:
+            self.session.console.tell(f"\nclusupgrade: {by_signal(self.signum)}: no raise was under way.")
         ended = [(m, o) for m, o in zip(self.group, outcomes, strict=False) if m.ending is None and o is not None]
         failures = [(m, o) for m, o in ended if isinstance(o, ClusterUpgradeError)]
         for member, outcome in ended:
@@ -344,13 +356,21 @@ class Fleet:
         done = [(m, e) for m, e in failures if not isinstance(e, ListeningStoppedError) and changed_nothing(e)]
         for member, err in done:
             self._end(member, error_ending(err, performed=True, level_before=member.before))
-        rest = [(m, e) for m, e in failures if (m, e) not in done]
+        rest = [(m, e) for m, e in failures if (m, e) not in done and (m, e) not in self.deferred]
+        rest += [(m, e) for m, e in self.deferred if m.ending is None]
+        self.deferred = []
         if rest:
             self._reread(rest, self.signum)
         for member in members:
             if member.ending is None:
                 self._end(member, not_started(member.name, f"{by_signal(self.signum)} stopped new starts",
                                               performed=True, level=member.before))
+
+
+def _stopped_by_us(err: ClusterUpgradeError) -> bool:
+    """The fleet stopped listening to this call (Ctrl+C, SIGTERM), as
+    opposed to its own timeout or failure."""
+    return isinstance(err, ListeningStoppedError) and not isinstance(err, UpgradeTimeoutError)
 
 
 def _interrupted_before(member: Member, by: str, performed: bool) -> Ending:

@@ -49,7 +49,11 @@ def names_text(names: Sequence[str | None]) -> str:
 
 
 def by_signal(signum: int) -> str:
-    return "Ctrl+C" if signum == signal.SIGINT else signal_name(signum)
+    """A stop signal as people name it: Ctrl+C, Ctrl+Break, SIGTERM, SIGHUP."""
+    if signum == signal.SIGINT:
+        return "Ctrl+C"
+    name = signal_name(signum)
+    return "Ctrl+Break" if name == "SIGBREAK" else name
 
 
 def can_prompt(stdin: TextIO | None) -> bool:
@@ -230,8 +234,10 @@ class Session:
             names = running()
             who = names_text(names) if names else "the clusters"
             more = "; no more clusters will be started" if fleet else ""
+            several = len(names) != 1
             text = (f"\nclusupgrade: a raise of {who} is under way and cannot be undone{more}. Still waiting for "
-                    "it. Press Ctrl+C again to stop waiting (the cluster carries on).\n")
+                    f"{'them' if several else 'it'}. Press Ctrl+C again to stop waiting (the "
+                    f"{'clusters carry' if several else 'cluster carries'} on).\n")
             self.console.err.write(text)
             log.warning("%s: Ctrl+C during the raise: still waiting", who)
 

@@ -133,7 +133,7 @@ def _checked(session: Session, name: str | None, examined: Examined) -> int:
     ending = check_ending(name, p, check)
     lines = preflight_lines(name, p)
     if isinstance(check, ClusterUpgradeError):
-        words = error_ending(check, performed=False).message
+        words = ending.message
         session.observe("the error", lambda: session.console.tell(f"clusupgrade: {words}"))
         lines[0] = f"Check refused: {lines[0]}."
     else:
