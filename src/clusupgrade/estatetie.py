@@ -20,9 +20,9 @@ An upgrade or a check on an estate's cluster:
    interpreter exit, a call that has not returned yet keeps its flag:
    that is the documented behaviour.
 
-A read (cluster_info(), preflight()'s query) takes only the short state
-lock, and never waits for a raise: it sees the flag set while another
-process raises, as a real cluster shows it.
+A read (cluster_info(), preflight()'s query) waits for the cluster's lock
+too, so that it sees the state an upgrade or check under way leaves (in
+this process or another), then reads without holding it.
 
 With state "read-only" nothing is locked or written: the kept state is
 read once, when the estate is loaded, and the simulators then change only
@@ -109,6 +109,7 @@ class Keeper:
         """Make sure the lock file can be had and read the state once;
         with "reset", forget it first.  OSError when the lock file cannot
         be created beside the estate, ValueError for a broken state file."""
+        _settle_file(self.lock_path.as_posix())
         if not self.writes:
             self.snapshot = statefile.read(self.state_path)
             return
@@ -159,11 +160,21 @@ class _Attempt:
     handed: threading.Event = field(default_factory=threading.Event)
     job: _clusupgrade.Job | None = None
     watcher: threading.Thread | None = None
+    abandoned: bool = False
+    """The call was never made after all (see Tie.abandoned())."""
 
 
 _active: dict[tuple[str, str], _Attempt] = {}
 """The attempt holding each cluster's lock in this process, by (lock file, casefolded name)."""
 _active_lock = threading.Lock()
+
+
+def _settle_file(lock: str) -> None:
+    """_settle() every cluster of the estate whose lock file is `lock`."""
+    with _active_lock:
+        keys = [key for key in _active if key[0] == lock]
+    for key in keys:
+        _settle(key)
 
 
 def _settle(key: tuple[str, str]) -> None:
@@ -206,10 +217,6 @@ class Tie:
         """Called by Simulator._spec() before a call to `sim` is made."""
         if not self.keeper.writes:
             return
-        if query:
-            _settle(self._key)
-            self._sync(sim, self.keeper.current(self.name, self.start))
-            return
         me = threading.get_ident()
         stale = self._unstarted.pop(me, None)
         if stale is not None:
@@ -219,6 +226,15 @@ class Tie:
         lock.acquire(on_wait=lambda: log.info(
             "cluster %s of estate %s: waiting for another clusupgrade call on it to end", self.name, self.keeper.path
         ))
+        if query:
+            # A read waits for the upgrade or check under way, then reads
+            # the state it left; it changes nothing, so it need not hold
+            # the lock while it runs.
+            try:
+                self._sync(sim, self.keeper.current(self.name, self.start))
+            finally:
+                lock.release()
+            return
         try:
             state = self.keeper.current(self.name, self.start)
             self._sync(sim, state)
@@ -246,15 +262,27 @@ class Tie:
             attempt.job = job
             attempt.handed.set()
 
+    def abandoned(self, job: _clusupgrade.Job) -> None:
+        """Called when a call handed over by started() was never made after
+        all (its thread could not start, or it was stopped before it
+        started): its lock is given back."""
+        with _active_lock:
+            attempt = _active.get(self._key)
+        if attempt is not None and attempt.job is job:
+            attempt.abandoned = True
+
     def _watch(self, attempt: _Attempt) -> None:
         try:
             attempt.handed.wait(HANDOFF_SECONDS)
             job = attempt.job
-            if job is None:
-                # Never started: nothing was decided.
+            # Short waits: a call never made after all never finishes.
+            while job is not None and not job.wait(0.2):
+                if attempt.abandoned:
+                    job = None
+            if job is None or attempt.abandoned:
+                # Never made: nothing was decided.
                 level, flag = attempt.level, False
             else:
-                job.wait(None)
                 level = _level_of(self.name, attempt.model, attempt.level)
                 flag = attempt.raises and self.start.leaves_in_progress
             if attempt.raises or (level, flag) != (attempt.level, False):

@@ -319,20 +319,22 @@ class Simulator:
 
     @classmethod
     def from_file(
-        cls, path: str | os.PathLike[str], cluster: str | None = None, *, state: str = "keep"
+        cls, path: str | os.PathLike[str], cluster: str | None = None, *, state: str = "keep", **overrides: Any
     ) -> Simulator:
         """The simulated cluster `cluster` (None: the file's only one) of the
         estate file at `path` (docs/rehearsal.md), its level and flag kept
         between processes as `state` says: "keep" (beside the file),
         "reset" (start from the file again) or "read-only" (read what is
-        kept, write nothing).  Raises clusupgrade.estate.EstateError."""
-        return estatefile.load(path, state=state, make_sim=cls, make_node=SimNode).simulator(cluster)
+        kept, write nothing).  `overrides` are Simulator() arguments that
+        replace the file's (``delay=0``).  Raises
+        clusupgrade.estate.EstateError."""
+        return estatefile.load(path, state=state, make_sim=cls, make_node=SimNode).simulator(cluster, **overrides)
 
     @classmethod
-    def estate(cls, path: str | os.PathLike[str], *, state: str = "keep") -> list[Simulator]:
+    def estate(cls, path: str | os.PathLike[str], *, state: str = "keep", **overrides: Any) -> list[Simulator]:
         """Every simulated cluster of the estate file at `path`, in its
         order; see from_file()."""
-        return estatefile.load(path, state=state, make_sim=cls, make_node=SimNode).simulators()
+        return estatefile.load(path, state=state, make_sim=cls, make_node=SimNode).simulators(**overrides)
 
     @classmethod
     def scenario(cls, name: str, /, **overrides: Any) -> Simulator:

@@ -459,7 +459,7 @@ def _distinct(listed: list[Listed]) -> None:
         key = name.casefold()
         if key in seen:
             first, where_first = seen[key]
-            raise Invalid(f"cluster {name!r} ({origin}) is listed twice, as {first!r} ({where_first}) before; "
+            raise Invalid(f"cluster {name!r} is listed twice ({where_first}: {first!r}; {origin}: {name!r}); "
                           "cluster names are not case-sensitive")
         seen[key] = (name, origin)
     for key, (name, origin) in seen.items():

@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import _clusupgrade, _winerror
+from ..estate import Estate
 from ..info import ClusterInfo, Report, cluster_info, read
 from ..nodes import NodeInfo
 from ..preflight import Check, Preflight, judge
-from ..estate import Estate
+from ..result import UpgradeResult
 from ..simulator import Simulator
 from ..target import Target, resolve
 from .records import STATE_WORDS
