@@ -16,7 +16,6 @@ from ..estate import Estate
 from ..info import ClusterInfo, Report, cluster_info, read
 from ..nodes import NodeInfo
 from ..preflight import Check, Preflight, judge
-from ..result import UpgradeResult
 from ..simulator import Simulator
 from ..target import Target, resolve
 from .records import STATE_WORDS
