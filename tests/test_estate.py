@@ -253,15 +253,20 @@ def test_the_level_is_kept_beside_the_file_which_is_never_rewritten(tmp_path: Pa
     assert path.read_bytes() == before
 
 
-def test_the_flag_is_kept_while_a_raise_runs_and_cleared_at_its_end(tmp_path: Path) -> None:
+def test_the_flag_is_written_before_a_raise_starts_and_cleared_at_its_end(tmp_path: Path) -> None:
     path = write(tmp_path, READY.format(level=11))
     sim = Simulator.from_file(path)
     with clusupgrade.phases(sim, perform=True) as stream:
-        for event in stream:
-            if event.sequence == 0:
-                assert kept(path)["hv-cluster"] == {"functional_level": 11, "upgrade_in_progress": True,
-                                                    "file_level": 11, "file_in_progress": False}
+        # The flag is written in the calling thread before the call is made
+        # (a raise that runs is seen in test_a_process_killed_mid_raise_...).
+        for _ in stream:
+            pass
     assert cluster_info(sim).functional_level == 12  # waits for the write-back
+    assert kept(path)["hv-cluster"] == {"functional_level": 12, "upgrade_in_progress": False,
+                                        "file_level": 11, "file_in_progress": False}
+    checked = Simulator.from_file(path)
+    clusupgrade.check(checked)  # a check writes no flag
+    assert cluster_info(checked).functional_level == 12
     assert kept(path)["hv-cluster"]["upgrade_in_progress"] is False
 
 
@@ -365,6 +370,9 @@ def test_a_process_killed_mid_raise_leaves_the_flag(tmp_path: Path) -> None:
                              env=child_env(), stdin=subprocess.DEVNULL)
     try:
         assert child.stdout is not None and child.stdout.readline() == "phase\n"
+        # The raise runs (for an hour): its flag is kept already.
+        assert kept(path)["hv-cluster"] == {"functional_level": 11, "upgrade_in_progress": True,
+                                            "file_level": 11, "file_in_progress": False}
     finally:
         child.kill()
         child.wait()
@@ -529,6 +537,7 @@ def test_a_call_never_made_gives_the_lock_back_and_clears_the_flag(tmp_path: Pat
     sim._estate_tie.abandoned(job)
     result = clusupgrade.upgrade(Simulator.from_file(path))  # would wait for ever on the lock
     assert (result.level_before, result.level_after) == (11, 12)
+    assert cluster_info(Simulator.from_file(path)).upgrade_in_progress is False  # after the write-back
     assert kept(path)["hv-cluster"]["upgrade_in_progress"] is False
 
 
