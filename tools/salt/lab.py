@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+USER = pwd.getpwuid(os.getuid()).pw_name
+"""The daemons run as whoever runs the lab (root in CI): `user:` says so."""
 
 
 def free_port() -> int:
@@ -157,7 +160,7 @@ class Lab:
             (srv / f"{name}.sls").write_text(text)
         master = {
             "id": "lab-master",
-            "user": os.environ.get("USER") or "root",
+            "user": USER,
             "root_dir": str(base),
             "interface": "127.0.0.1",
             "publish_port": self.publish_port,
@@ -182,7 +185,7 @@ class Lab:
             write_estate(self.estate_file(minion), minion.estate)
             config: dict[str, object] = {
                 "id": minion.id,
-                "user": os.environ.get("USER") or "root",
+                "user": USER,
                 "root_dir": str(home),
                 "master": "127.0.0.1",
                 "master_port": self.ret_port,
