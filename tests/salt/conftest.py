@@ -28,6 +28,17 @@ SLS = """\
   clusupgrade.level_raised: []
 """
 
+TWICE = """\
+first:
+  clusupgrade.level_raised:
+    - cluster: site-a-double
+    - simulate: {path}
+second:
+  clusupgrade.level_raised:
+    - cluster: site-a-double
+    - simulate: {path}
+"""
+
 MINIONS = [
     lab.Minion("m-a", [lab.Cluster("site-a", delay=0.05)]),
     lab.Minion("m-b", [lab.Cluster("site-b", delay=0.05)]),
@@ -46,6 +57,10 @@ def salt_lab() -> Iterator[lab.Lab]:
     # Beside m-a's own estate: a slow cluster (the master stops waiting for
     # it), and outside every allowed directory, an estate a job may not name.
     lab.write_estate(the_lab.estate_dir(MINIONS[0]) / "slow.toml", [lab.Cluster("site-a-slow", delay=0.6)])
+    # And one whose nodes support three more levels, named twice in one state file.
+    double = lab.write_estate(the_lab.estate_dir(MINIONS[0]) / "double.toml",
+                              [lab.Cluster("site-a-double", highest=14)])
+    the_lab.sls["twice"] = TWICE.format(path=double)
     lab.write_estate(root / "outside" / "outside.toml", [lab.Cluster("outside")])
     try:
         the_lab.start()

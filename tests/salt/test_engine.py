@@ -75,6 +75,15 @@ def state_returns(found: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def state_returns_all(found: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each minion's state returns, by state id."""
+    out = {}
+    for mid, full in found.items():
+        assert isinstance(full["ret"], dict), (mid, full)
+        out[mid] = full["ret"]
+    return out
+
+
 class Events:
     """What arrives on the master's event bus under clusupgrade/."""
 
@@ -182,6 +191,16 @@ def test_the_state_again_changes_nothing(salt_lab: lab.Lab) -> None:
         assert found[mid]["result"] is True and found[mid]["changes"] == {}, found[mid]
     assert found["m-d"]["result"] is False
     assert levels(salt_lab) == {"m-a": 12, "m-b": 12, "m-c": 12, "m-d": 11}
+
+
+def test_at_most_one_raise_per_state_run(salt_lab: lab.Lab) -> None:
+    a = MINIONS[0]
+    for old in (11, 12):
+        found = state_returns_all(run(salt_lab, a.id, "state.apply", ["twice"]))[a.id]
+        first, second = (found[k] for k in sorted(found, key=lambda k: found[k]["__run_num__"]))
+        assert first["result"] is True and first["changes"] == {"old": old, "new": old + 1}, first
+        assert second["result"] is False and second["changes"] == {}, second
+        assert "once in this state run" in second["comment"]
 
 
 def test_nothing_to_raise_sends_nothing(salt_lab: lab.Lab) -> None:

@@ -84,6 +84,8 @@ class Cluster:
     """A scripted return code of the raise (5975: raised, restart needed)."""
     delay: float = 0.0
     nodes: tuple[str, ...] = ("HV1", "HV2", "HV3")
+    highest: int | None = None
+    """The highest level each node supports (None: what its build supports, 12)."""
 
     def toml(self) -> str:
         lines = ["[[clusters]]", f'name = "{self.name}"', f"functional_level = {self.level}"]
@@ -93,6 +95,8 @@ class Cluster:
             lines += ["", "[clusters.upgrade]", f"fail_code = {self.status}"]
         for node in self.nodes:
             lines += ["", "[[clusters.nodes]]", f'name = "{node}"', "os_build = 26100"]
+            if self.highest is not None:
+                lines.append(f"highest_level = {self.highest}")
             if node == self.paused:
                 lines.append('state = "paused"')
         return "\n".join(lines) + "\n"
