@@ -339,6 +339,23 @@ def test_a_level_no_node_supports_fails(use_sim: Any) -> None:
     assert sim.runs == 3
 
 
+def test_the_state_can_mean_the_minions_own_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[object] = []
+    real = target.resolve
+
+    def spy(cluster: object, *args: Any) -> Resolved:
+        asked.append(cluster)
+        return real(cluster, *args)
+
+    monkeypatch.setattr(calls, "resolve", spy)
+    assert state.level_raised(ctx(), {}, "raise-it", local_cluster=True, simulate=True, test=True)["result"] is None
+    assert state.level_raised(ctx(), {}, "raise-it", cluster="c", simulate=True, test=True)["result"] is None
+    assert state.level_raised(ctx(), {}, "c", simulate=True, test=True)["result"] is None
+    assert asked == [None, "c", "c"]
+    with pytest.raises(ValueError, match="not both"):
+        state.level_raised(ctx(), {}, "x", cluster="c", local_cluster=True, simulate=True)
+
+
 def test_the_state_surfaces_5975(use_sim: Any) -> None:
     use_sim(clusupgrade.Simulator(name="c", status=5975))
     ret = apply()

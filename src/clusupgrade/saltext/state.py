@@ -39,17 +39,21 @@ def level_raised(
     level: object = None,
     *,
     cluster: object = None,
+    local_cluster: object = False,
     simulate: object = None,
     ignore_blockers: object = False,
     timeout: object = None,
     test: bool = False,
 ) -> dict[str, Any]:
-    """The state's return.  `name` is the cluster (unless `cluster` names
-    it: then `name` is only the state's id); `run` is Salt's
-    ``__context__``, which lives as long as the state run."""
+    """The state's return.  `name` is the cluster, unless `cluster` names
+    it or `local_cluster` is True (the minion's own cluster): then `name`
+    is only the state's id.  `run` is Salt's ``__context__``, which lives
+    as long as the state run."""
     want = None if level is None else _validate.integer(level, "level", 1, MAX_LEVEL)
     ignore = _validate.flag(ignore_blockers, "ignore_blockers")
-    target = name if cluster is None else cluster
+    if _validate.flag(local_cluster, "local_cluster") and cluster is not None:
+        raise ValueError("give cluster or local_cluster, not both")
+    target = None if local_cluster else name if cluster is None else cluster
     job, failed = Raise.prepare(ctx, target, simulate, timeout, state="read-only" if test else "keep")
     if failed is not None:
         return _ret(name, False, f"{failed.record['message']} (nothing was sent)", {})

@@ -35,12 +35,14 @@ def level_raised(
     name: str,
     level: int | None = None,
     cluster: str | None = None,
+    local_cluster: bool = False,
     simulate: bool | str | None = None,
     ignore_blockers: bool = False,
     timeout: float | None = None,
 ) -> dict[str, Any]:
-    """The cluster `name` (or `cluster`, then `name` is only the id) at
-    `level`, or one level higher when its nodes allow it.
+    """The cluster `name` (or `cluster`, or with ``local_cluster: True`` the
+    minion's own cluster: then `name` is only the id) at `level`, or one
+    level higher when its nodes allow it.
 
     changes: ``{old: 11, new: 12}`` (with ``restart_required: true`` for
     5975).  Fails with the blockers and their remedies when the cluster is
@@ -51,7 +53,7 @@ def level_raised(
     ctx = calls.Context(__opts__, __pillar__, fire)
     test = bool(__opts__.get("test", False))
     try:
-        return _state.level_raised(ctx, __context__, name, level, cluster=cluster, simulate=simulate,
-                                   ignore_blockers=ignore_blockers, timeout=timeout, test=test)
+        return _state.level_raised(ctx, __context__, name, level, cluster=cluster, local_cluster=local_cluster,
+                                   simulate=simulate, ignore_blockers=ignore_blockers, timeout=timeout, test=test)
     except (TypeError, ValueError, PermissionError) as err:
         return {"name": name, "result": False, "comment": f"{err} (nothing was sent)", "changes": {}}
