@@ -67,6 +67,9 @@ def build(linux_wheel: Path, pyd: Path, platform: str, outdir: Path) -> Path:
     entry_points = files.get(f"{dist_info}/entry_points.txt", b"").decode()
     if f"{PACKAGE} = {PACKAGE}.cli:main" not in entry_points:
         raise ValueError(f"no console script in entry_points.txt: {entry_points!r}")
+    # What `salt-pip install` on a Windows minion relies on (docs/salt.md).
+    if "[salt.loader]" not in entry_points or f"{PACKAGE} = {PACKAGE}.saltext" not in entry_points:
+        raise ValueError(f"no salt.loader entry point in entry_points.txt: {entry_points!r}")
     check_contents([*files], dist_info)
 
     # The package first, the .dist-info last with RECORD at its end, as

@@ -1,0 +1,1 @@
+"""Salt execution modules (loaded by Salt from this directory)."""

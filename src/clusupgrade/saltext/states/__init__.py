@@ -1,0 +1,1 @@
+"""Salt state modules (loaded by Salt from this directory)."""
