@@ -326,14 +326,14 @@ def build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]
     parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
     subparsers: dict[str, argparse.ArgumentParser] = {}
-    for name, helptext, description, examples in (
+    for name, helptext, description, sample in (
         ("info", "show the cluster's name, versions, functional level and nodes", INFO_DESCRIPTION, INFO_EXAMPLES),
         ("check", "ask whether the level can be raised (changes nothing)", CHECK_DESCRIPTION, CHECK_EXAMPLES),
         ("run", "raise the functional level (cannot be undone)", RUN_DESCRIPTION, RUN_EXAMPLES),
     ):
         subparsers[name] = sub.add_parser(
             name, help=helptext, description=_wrap(description),
-            epilog=examples.strip("\n") + "\n\nExit codes: 'clusupgrade --help'.",
+            epilog=sample.strip("\n") + "\n\nExit codes: 'clusupgrade --help'.",
             formatter_class=FORMATTER, allow_abbrev=False,
         )
     info, check, run = subparsers["info"], subparsers["check"], subparsers["run"]
