@@ -1,6 +1,5 @@
 # Sourced by the Wine scripts: where things live, and the environment under
-# which Windows CPython runs in Wine.  See the README's "Windows, built and
-# tested under Wine".
+# which Windows CPython runs in Wine.  See docs/windows-under-wine.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="$ROOT/.cache/wine"
