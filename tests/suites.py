@@ -11,9 +11,10 @@ native     the debug interpreter and AddressSanitizer+UBSan
            same native paths as the library tests, through pure-Python
            argument parsing and output), the pure-Python parsers, the import
            graph and the tools' own tests.
-lsan       LeakSanitizer (check-native.sh asan, second pass): ``native`` less
-           the tests whose processes exit with calls still in flight, which
-           LeakSanitizer cannot scan (it stops every thread at exit).
+lsan       LeakSanitizer, on in the ASan+UBSan run of these (check-native.sh
+           asan): ``native`` less the tests whose processes exit with calls
+           still in flight, which LeakSanitizer cannot scan (it stops every
+           thread at exit); those run with it off.
 valgrind   memcheck (check-native.sh valgrind): the phase, cancel,
            validation and error paths.  Ten times slower than a plain run,
            so opt-in only: a new file never joins it by default.
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 SUITES: dict[str, str] = {
     "native": "drives the C extension: debug interpreter and ASan+UBSan (tools/check-native.sh)",
-    "lsan": "native, less the processes that exit with calls in flight (LeakSanitizer)",
+    "lsan": "native, less the processes that exit with calls in flight: ASan with LeakSanitizer on",
     "valgrind": "valgrind memcheck's subset (tools/check-native.sh valgrind)",
     "installed": "the installed wheel on the CPythons that do not run the whole suite",
 }

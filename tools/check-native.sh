@@ -3,8 +3,9 @@
 #   debug     Debian's debug CPython (python3-dbg): the tests that drive the
 #             C extension (-m native), with the reference-leak tests
 #             (sys.gettotalrefcount) that need it;
-#   asan      -fsanitize=address,undefined: the same tests; then
-#             LeakSanitizer over those it can scan (-m lsan);
+#   asan      -fsanitize=address,undefined: the same tests, with
+#             LeakSanitizer on in those it can scan (-m lsan), off in the
+#             others (-m "native and not lsan");
 #   valgrind  memcheck over the phase, cancel, validation and error tests
 #             (-m valgrind).
 # tests/suites.py is the one table of which test is in which of these, and
@@ -56,16 +57,18 @@ stage_asan() {
         PYTHONMALLOC=malloc PYTHONPATH="$ROOT/build/asan"
     )
     local asan="exitcode=99:malloc_context_size=2:fast_unwind_on_malloc=1:detect_stack_use_after_return=0"
-    echo "check-native: AddressSanitizer + UndefinedBehaviorSanitizer, the native tests"
-    env "${asan_env[@]}" ASAN_OPTIONS="detect_leaks=0:$asan" "$VENV/bin/python" "${PYTEST[@]}" -m native tests
-    # LeakSanitizer stops every thread at exit to scan memory, and gives up
-    # with a fatal error when one is still running: the tests that exit
-    # with calls in flight (in subprocesses) are for the pass above only
-    # (the lsan suite leaves them out).
-    echo "check-native: LeakSanitizer, the native tests that end their calls"
+    # One pass per test: ASan+UBSan always, and LeakSanitizer as well in
+    # the tests it can scan.  LeakSanitizer stops every thread at exit to
+    # scan memory, and gives up with a fatal error when one is still
+    # running: the tests that exit with calls in flight (in subprocesses)
+    # run without it (native, not lsan, in tests/suites.py).
+    echo "check-native: AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer"
     env "${asan_env[@]}" ASAN_OPTIONS="detect_leaks=1:$asan" \
         LSAN_OPTIONS="suppressions=$supp:print_suppressions=0" \
         "$VENV/bin/python" "${PYTEST[@]}" -m lsan tests
+    echo "check-native: AddressSanitizer + UndefinedBehaviorSanitizer, the tests that exit with calls in flight"
+    env "${asan_env[@]}" ASAN_OPTIONS="detect_leaks=0:$asan" "$VENV/bin/python" "${PYTEST[@]}" \
+        -m "native and not lsan" tests
 }
 
 stage_valgrind() {
