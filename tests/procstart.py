@@ -81,6 +81,8 @@ def run(
     if input is not None:
         kwargs["stdin"] = subprocess.PIPE
     if capture_output:
+        if "stdout" in kwargs or "stderr" in kwargs:
+            raise ValueError("stdout and stderr arguments may not be used with capture_output.")
         kwargs["stdout"] = kwargs["stderr"] = subprocess.PIPE
     with start(args, popen=popen, sleep=sleep, **kwargs) as process:
         try:
