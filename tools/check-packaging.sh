@@ -16,8 +16,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-source tools/venv.sh
-python -m pip install -q build twine abi3audit "cibuildwheel>=3" "check-jsonschema>=0.29"
+# Its own environment for the tools, not .venv: nothing here needs the
+# package installed in place, and CI runs this beside stages that use .venv.
+TOOLS="$ROOT/build/venv-packaging"
+[ -x "$TOOLS/bin/python" ] || "${PYTHON:-python3}" -m venv "$TOOLS"
+"$TOOLS/bin/python" -m pip install -q build twine abi3audit "cibuildwheel>=3" "check-jsonschema>=0.29"
+export PATH="$TOOLS/bin:$PATH"
 
 DIST="$ROOT/build/dist"
 rm -rf "$DIST"
