@@ -18,6 +18,7 @@ from clusupgrade import ClusterUpgradeError, Simulator, cluster_info, preflight
 from clusupgrade.estate import EstateError, copy_example, example_path, examples, load_estate
 from clusupgrade.simulator import SCENARIOS
 
+from . import procstart
 from .conftest import child_env
 from .test_cli import CLI, LINUX_COVERS, cli
 
@@ -348,7 +349,7 @@ def results(proc: subprocess.Popen[str]) -> list[dict[str, object]]:
 def test_two_runs_at_once_raise_once_per_allowed_level(tmp_path: Path, level: int, outcomes: set[object]) -> None:
     path = write(tmp_path, READY.format(level=level))
     args = [*CLI, "run", "--simulate", str(path), "--yes", "--json", "--delay", "0.2"]
-    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
+    procs = [procstart.start(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
                               stdin=subprocess.DEVNULL) for _ in range(2)]
     found = [r for proc in procs for r in results(proc)]
     assert {(r["outcome"], r["level_before"], r["level_after"]) for r in found} == outcomes, found
@@ -366,7 +367,7 @@ for event in clusupgrade.phases(sim, perform=True):
 
 def test_a_process_killed_mid_raise_leaves_the_flag(tmp_path: Path) -> None:
     path = write(tmp_path, READY.format(level=11))
-    child = subprocess.Popen([sys.executable, "-c", KILLED, str(path)], stdout=subprocess.PIPE, text=True,
+    child = procstart.start([sys.executable, "-c", KILLED, str(path)], stdout=subprocess.PIPE, text=True,
                              env=child_env(), stdin=subprocess.DEVNULL)
     try:
         assert child.stdout is not None and child.stdout.readline() == "phase\n"
@@ -599,7 +600,7 @@ def test_the_docs_transcripts_exit_as_shown(tmp_path: Path) -> None:
         for i, line in enumerate(lines):
             if line.startswith("$ clusupgrade "):
                 argv = shlex.split(line[2:])[1:]
-                last = subprocess.run([*CLI, *argv], cwd=tmp_path, env=child_env(), capture_output=True, text=True,
+                last = procstart.run([*CLI, *argv], cwd=tmp_path, env=child_env(), capture_output=True, text=True,
                                       stdin=subprocess.DEVNULL, timeout=120)
             elif line == "$ echo $?":
                 assert last is not None and str(last.returncode) == lines[i + 1], (line, last)
