@@ -7,10 +7,12 @@ without --yes must refuse) and its output in pipes.  CHECKS is the whole
 contract: one row per command line.  "{version}" in an expected text is
 the installed distribution's version.
 
-Last, CTRL_C: a Ctrl+C sent through the console (GenerateConsoleCtrlEvent)
-while the command runs, as pressing Ctrl+C in cmd.exe sends it to every
-process of the console: the launcher, which ignores it and waits, and the
-Python it started, which must stop and exit 130.
+Last, CTRL_C: Ctrl+C sent through the console (GenerateConsoleCtrlEvent)
+while a raise runs, as pressing Ctrl+C in cmd.exe sends it to every process
+of the console: the launcher, which ignores it and waits, and the Python it
+started.  One Ctrl+C during a raise never stops it: the command says so,
+keeps waiting, and reports the raise (exit 0).  A second one stops waiting
+(the cluster carries on) and the command exits 130.
 """
 
 from __future__ import annotations
@@ -46,8 +48,13 @@ CHECKS: list[tuple[list[str], int, str]] = [
     (["run", "--simulate", "--delay", "0"], 2, "confirm"),
 ]
 
-# Started with --yes and --json; Ctrl+C once the first phase is reported.
-CTRL_C: tuple[list[str], int, str] = (["run", "--simulate", "--yes", "--json", "--delay", "1"], 130, "interrupted")
+# Started with --yes and --json; a Ctrl+C once the first phase is
+# reported, and for the second row another at the next phase.
+CTRL_C_ARGS = ["run", "--simulate", "--yes", "--json", "--delay", "1"]
+CTRL_C: list[tuple[int, int, str]] = [
+    (1, 0, "Still waiting"),  # (presses, exit code, text on stderr)
+    (2, 130, "stopped waiting"),
+]
 
 CTRL_C_EVENT = 0
 SCRIPT = Path(sysconfig.get_path("scripts")) / "clusupgrade.exe"
@@ -76,8 +83,10 @@ def run_one(args: list[str], expected: int, text: str) -> str | None:
     return None
 
 
-def ctrl_c(args: list[str], expected: int, text: str) -> str | None:
-    """None when a console Ctrl+C stops the command as expected."""
+def ctrl_c(args: list[str], presses: int, expected: int, text: str) -> str | None:
+    """None when `presses` console Ctrl+C, one per reported phase from the
+    first on, give `expected`: one keeps waiting for the raise, two stop
+    waiting."""
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
     # Under Wine a process whose handles are pipes has no console of its
     # own to share: make one that the child inherits.
@@ -90,27 +99,32 @@ def ctrl_c(args: list[str], expected: int, text: str) -> str | None:
         [str(SCRIPT), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert proc.stdout is not None
-    seen = ""
-    while True:  # until the first phase is out, or the command has ended
+    seen, sent = "", 0
+    while sent < presses:  # a press at each phase, from the first, until done
         line = proc.stdout.readline()
         seen += line
-        if not line or (line.strip() and json.loads(line).get("event") == "phase"):
+        if not line:
             break
-    sent = kernel32.GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0)
-    error = ctypes.get_last_error()
+        if line.strip() and json.loads(line).get("event") == "phase":
+            if not kernel32.GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0):
+                return f"GenerateConsoleCtrlEvent failed ({ctypes.get_last_error()})"
+            sent += 1
     try:
         out, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
     out = seen + out
-    if not sent:
-        return f"GenerateConsoleCtrlEvent failed ({error})"
+    if sent != presses:
+        return f"the command ended after {sent} of {presses} Ctrl+C\n{out}{err}"
     if proc.returncode != expected:
         return f"exit code {proc.returncode}, expected {expected}\n{out}{err}"
     events = [json.loads(line) for line in out.splitlines() if line.strip()]
-    if any(e.get("event") == "result" or (e.get("event") == "phase" and e.get("phase") == 5) for e in events):
-        return f"the call went on after Ctrl+C\n{out}"
+    results = [e for e in events if e.get("event") == "result"]
+    if expected == 0 and not (results and results[-1].get("raised") is True):
+        return f"one Ctrl+C stopped the raise instead of waiting for it\n{out}"
+    if not events or events[-1].get("event") != "summary":
+        return f"no closing summary record\n{out}"
     if text not in err or "Traceback" in err:
         return f"expected {text!r} and no traceback on stderr\n{err}"
     return None
@@ -131,9 +145,9 @@ def main() -> int:
         return 1
     print(f"launcher_checks: {SCRIPT}")
     failed = sum(report(args, code, run_one(args, code, text)) for args, code, text in CHECKS)
-    args, code, text = CTRL_C
-    failed += report([*args, "+ Ctrl+C"], code, ctrl_c(args, code, text))
-    print(f"launcher_checks: {len(CHECKS) + 1 - failed} passed, {failed} failed")
+    for presses, code, text in CTRL_C:
+        failed += report([*CTRL_C_ARGS, f"+ Ctrl+C x{presses}"], code, ctrl_c(CTRL_C_ARGS, presses, code, text))
+    print(f"launcher_checks: {len(CHECKS) + len(CTRL_C) - failed} passed, {failed} failed")
     for line in procstart.RETRIES:
         print(f"launcher_checks: retried: {line}")
     return 1 if failed else 0
