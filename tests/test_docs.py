@@ -33,6 +33,7 @@ package on the child's path.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,37 @@ def test_masking_ignores_timings_only() -> None:
     assert docs_runner.mask(a) == docs_runner.mask(b)
     assert docs_runner.mask("Done in 1.60 s: raised") != docs_runner.mask("Done in 1.60 s: failed")
     assert docs_runner.mask('{"duration": 0.000332, "x": 1}') == docs_runner.mask('{"duration": 1.5, "x": 1}')
+
+
+def test_markdown_is_read_as_the_docs_test_promises(tmp_path: Path) -> None:
+    text = (
+        "<!-- docs-test: skip (needs a real cluster) -->\n"
+        "```python\nprint(1)\n```\n\n```text\n1\n```\n"
+        "1. item\n\n   ```powershell\n   Get-ClusterNode -Cluster x\n   ```\n"
+    )
+    md = tmp_path / "page.md"
+    md.write_text(text, encoding="utf-8")
+    found = docs_runner.blocks(md)
+    assert [b.lang for b in found] == ["python", "text", "powershell"]
+    assert found[0].skip == "needs a real cluster"
+    assert found[0].output is found[1]
+    assert found[2].text == "Get-ClusterNode -Cluster x" and found[2].indent == 3
+
+
+def test_a_transcript_runs_only_clusupgrade_and_echo() -> None:
+    ok = Block(docs_runner.ROOT / "README.md", 1, "console",
+               "$ clusupgrade check \\\n    --cluster a\nout\n$ echo $?\n3", 6)
+    steps = docs_runner.parse_transcript(ok).steps
+    assert [s.command for s in steps] == [["check", "--cluster", "a"], ["echo", "$?"]]
+    assert steps[0].expected == "out" and steps[1].expected == "3"
+    bad = Block(docs_runner.ROOT / "README.md", 1, "console", "$ rm -rf /\n", 3)
+    with pytest.raises(ValueError, match="only"):
+        docs_runner.parse_transcript(bad)
+
+
+def test_several_clusters_compare_unordered_one_cluster_in_order() -> None:
+    a, b = "  hv-a  raised\n  hv-b  not ready", "  hv-b  not ready\n  hv-a  raised"
+    assert docs_runner.mask(a, unordered=True) == docs_runner.mask(b, unordered=True)
+    assert docs_runner.mask(a) != docs_runner.mask(b)
+    assert docs_runner.several_clusters(["run", "--cluster", "a", "--cluster", "b"])
+    assert not docs_runner.several_clusters(["run", "--cluster", "a"])
