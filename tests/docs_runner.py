@@ -8,7 +8,9 @@ What a Markdown file holds, and what is done with it:
 - a ```python block runs in a fresh namespace of its own, with stdout
   captured; when a ```text block follows it (only blank lines between),
   that block is its expected output;
-- a ```console block is a transcript: ``$ clusupgrade ARGS`` lines run the
+- a ```console block with a ``$ clusupgrade`` line is a transcript (a
+  console block of other commands only, such as Salt's, is not run; one
+  that mixes them is an error): ``$ clusupgrade ARGS`` lines run the
   command line (a line ending in a backslash continues on the next), and the
   lines up to the next ``$`` are its output, stdout and stderr interleaved
   as a terminal shows them; ``$ echo $?`` is followed by the exit code of
@@ -138,6 +140,19 @@ def blocks(path: Path) -> list[Block]:
 
 def all_blocks(lang: str) -> list[Block]:
     return [b for path in DOC_FILES if path.exists() for b in blocks(path) if b.lang == lang]
+
+
+def is_transcript(block: Block) -> bool:
+    """A ```console block is a clusupgrade transcript when one of its
+    commands is ``$ clusupgrade``; others (a Salt master's, say) are shown,
+    not run."""
+    return block.lang == "console" and any(
+        line.startswith("$ clusupgrade") for line in block.text.split("\n")
+    )
+
+
+def transcripts() -> list[Block]:
+    return [b for b in all_blocks("console") if is_transcript(b)]
 
 
 # --------------------------------------------------------------------------

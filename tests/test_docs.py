@@ -12,10 +12,14 @@ tools/docs-refresh.py):
   that imported it; the package has no switch of its own for this.  Within
   one block, one name is one simulator, so a check and then a raise of
   "hv-cluster" see the same cluster.
-- Each ```console transcript runs its ``$ clusupgrade ...`` lines in a
-  child interpreter (with the same stand-in where a real cluster is named,
-  and in a scratch directory holding the shipped estate files) and compares
-  the output, timings masked; ``$ echo $?`` checks the exit code.
+- Each ```console transcript (a console block with a ``$ clusupgrade``
+  line; other console blocks are only shown) runs its commands, each in a
+  child interpreter of its own (with the same stand-in where a real cluster
+  is named, fresh for each command), all of one block in one scratch
+  directory holding the shipped estate files (so an estate's state carries
+  from one command to the next, as it does for a user), and compares the
+  output, stdout and stderr interleaved, timings masked; ``$ echo $?``
+  checks the exit code.
 - Each ```powershell block is checked against the remedy table
   (clusupgrade.remedies.CMDLETS): only cmdlets in it, only their parameters.
 - ``<!-- docs-test: skip (reason) -->`` before a block skips it; a reason
@@ -48,7 +52,7 @@ def _ids(found: list[Block]) -> list[str]:
 
 
 PYTHON = docs_runner.all_blocks("python")
-CONSOLE = docs_runner.all_blocks("console")
+CONSOLE = docs_runner.transcripts()
 POWERSHELL = docs_runner.all_blocks("powershell")
 
 
