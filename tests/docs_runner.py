@@ -102,7 +102,8 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.path.relative_to(ROOT)}:{self.line}"
+        path = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
+        return f"{path}:{self.line}"
 
 
 def blocks(path: Path) -> list[Block]:
@@ -403,7 +404,7 @@ def powershell_problems(block: Block, table: dict[str, frozenset[str]]) -> list[
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        where = f"{block.path.relative_to(ROOT)}:{block.line + offset}"
+        where = f"{block.where.rsplit(':', 1)[0]}:{block.line + offset}"
         for tokens in _segments(line):
             command = tokens[0]
             if not _CMDLET.match(command):
