@@ -12,8 +12,10 @@ What a Markdown file holds, and what is done with it:
   console block of other commands only, such as Salt's, is not run; one
   that mixes them is an error): ``$ clusupgrade ARGS`` lines run the
   command line (a line ending in a backslash continues on the next), and the
-  lines up to the next ``$`` are its output, stdout and stderr interleaved
-  as a terminal shows them; ``$ echo $?`` is followed by the exit code of
+  lines up to the next ``$`` are its stdout (stderr, where the command says
+  why a call failed, is not part of a transcript, as in
+  tests/test_cli_docs.py; a mismatch shows it); ``$ echo $?`` is followed
+  by the exit code of
   the command before.  Each block runs in a temporary directory holding a
   copy of the estate files the package ships, so ``--simulate
   four-node.toml`` works as written and its state file stays there;
@@ -38,6 +40,7 @@ arrive in the order its threads run: each run of consecutive phase lines is
 compared sorted, and the whole output of a command naming several clusters
 (``--cluster`` more than once, ``--clusters-from``) is compared as a sorted
 list of lines: what is said is checked, not the order threads said it in.
+Why several clusters: their lines come from several threads.
 """
 
 from __future__ import annotations
@@ -167,7 +170,7 @@ _PHASE_LINE = re.compile(r"\] step \d+ of \d+:")
 def mask(text: str, *, unordered: bool = False) -> str:
     """`text` with timings masked, spaces squeezed, fleets' phase lines
     sorted; `unordered`: every line sorted (the output of several clusters
-    at once, whose lines and stderr arrive in the order their threads run)."""
+    at once, whose lines arrive in the order their threads run)."""
     out: list[str] = []
     run: list[str] = []
     for line in text.rstrip("\n").split("\n"):
@@ -277,6 +280,8 @@ class Step:
     """The command as written (with its continuation lines)."""
     expected: str
     actual: str = ""
+    """What the command wrote on stdout."""
+    stderr: str = ""
     code: int | None = None
 
 
@@ -367,9 +372,10 @@ def run_transcript(block: Block, timeout: float = 120.0) -> Transcript:
             proc = subprocess.run(
                 [sys.executable, "-c", SHIM, *step.command],
                 cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False,
+                stderr=subprocess.PIPE, text=True, timeout=timeout, check=False,
             )
             step.actual = proc.stdout
+            step.stderr = proc.stderr
             step.code = last = proc.returncode
     return transcript
 
