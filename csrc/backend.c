@@ -35,6 +35,8 @@ query(const cu_backend *backend, void *cluster, cu_context *ctx)
         return status;
     }
     backend->cluster_props(cluster, CU_SECTION_CLUSTER_PROPS, &ctx->payload);
+    backend->cluster_props(cluster, CU_SECTION_CLUSTER_PROPS_RW,
+                           &ctx->payload);
     backend->nodes(cluster, &ctx->payload);
     return 0;
 }

@@ -49,8 +49,9 @@ typedef struct cu_backend {
     DWORD (*open)(cu_context *ctx, void **cluster);
     DWORD (*upgrade)(void *cluster, BOOL perform,
                      PCLUSTER_UPGRADE_PROGRESS_CALLBACK callback, PVOID arg);
-    /* Appends a section `id` with the cluster's read-only common property
-     * list.  Never fails the call: a failure is the section's status. */
+    /* Appends a section `id` with the cluster's common property list: the
+     * read-only one, or the read-write one for CU_SECTION_CLUSTER_PROPS_RW.
+     * Never fails the call: a failure is the section's status. */
     void (*cluster_props)(void *cluster, uint32_t id, cu_buf *out);
     /* Appends the INFO section (GetClusterInformation); returns its
      * status, which is the query's: without it nothing is known. */

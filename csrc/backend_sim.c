@@ -121,7 +121,8 @@ plan_of(const cu_sim_script *script, const cu_sim_verdict *verdict)
         plan.status = script->has_status ? script->status : 0;
     }
     else if (verdict->status == CU_ERROR_CLUSTER_UPGRADE_IN_PROGRESS) {
-        /* Refused at once: no node is told anything. */
+        /* The persistent flag: refused at once, no node is told
+         * anything. */
         plan.n_phases = 0;
         plan.status = verdict->status;
     }
@@ -163,7 +164,7 @@ sim_upgrade(void *cluster, BOOL perform,
             PCLUSTER_UPGRADE_PROGRESS_CALLBACK callback, PVOID arg)
 {
     cu_sim_script *script = cluster;
-    cu_sim_verdict verdict = {0, 0, 0};
+    cu_sim_verdict verdict = {0, 0};
     sim_plan plan;
     DWORD status;
 

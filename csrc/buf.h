@@ -26,6 +26,10 @@ enum cu_section {
     CU_SECTION_CLUSTER_PROPS_AFTER = 3,
     CU_SECTION_NODES = 4,
     CU_SECTION_NODE = 5,
+    /* The read-write common properties (a query only). */
+    CU_SECTION_CLUSTER_PROPS_RW = 6,
+    /* The simulator's own state, which no real cluster reports. */
+    CU_SECTION_SIM_STATE = 7,
 };
 
 void cu_buf_init(cu_buf *buf);

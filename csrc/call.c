@@ -1,14 +1,18 @@
 /* clusupgrade._clusupgrade.Call: one upgrade call, made either blocking
- * (run()) or on a native worker thread (start()), and its cancel().
+ * (run()) or on a native worker thread (start()), its abort() and its
+ * detach().
  *
  * The object owns one reference to a cu_context and the strong reference
  * to the sink (the queue's bound put) that the context only borrows.  The
  * native side takes references of its own for as long as it runs, so the
  * context outlives this object if a callback can still arrive.
  *
- * Dropping the last reference is how a caller leaves: the dealloc answers
- * FALSE to every later phase, in C, so no Python finalizer is needed (one
- * would swallow a Ctrl+C that arrives while it runs).  What must outlive
+ * Dropping the last reference is how a caller leaves: the dealloc detaches
+ * the call, in C, so that every later phase is answered TRUE and forwarded
+ * nowhere, and no Python finalizer is needed (one would swallow a Ctrl+C
+ * that arrives while it runs).  Only abort() makes the trampoline answer
+ * FALSE: what a cluster does with FALSE is documented nowhere, so it is
+ * sent only when someone asked for it.  What must outlive
  * the caller, a simulated cluster's view of the call, is a Job (job.c). */
 #include <Python.h>
 #include <stdlib.h>
@@ -289,17 +293,24 @@ call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return (PyObject *)self;
 }
 
-/* Detaches the sink: from here on callbacks are answered FALSE without
- * touching Python. */
+/* With the GIL: from here on callbacks are forwarded nowhere and, unless
+ * the call was aborted, answered TRUE, without touching Python. */
+static void
+detach(CallObject *self)
+{
+    if (self->ctx != NULL) {
+        cu_atomic_store(&self->ctx->detached, 1);
+        self->ctx->sink = NULL;
+    }
+}
+
+/* Detaches the sink first, so that no callback uses it once it is gone. */
 static int
 call_clear(PyObject *op)
 {
     CallObject *self = (CallObject *)op;
 
-    if (self->ctx != NULL) {
-        cu_atomic_store(&self->ctx->cancelled, 1);
-        self->ctx->sink = NULL;
-    }
+    detach(self);
     Py_CLEAR(self->sink);
     return 0;
 }
@@ -386,10 +397,13 @@ call_run(PyObject *op, PyObject *Py_UNUSED(ignored))
 }
 
 PyDoc_STRVAR(start_doc,
-"start()\n\n"
-"Make the call on a native thread of its own and return at once.  The\n"
+"start() -> bool\n\n"
+"Make the call on a native thread of its own and return True at once.  The\n"
 "phases go into the queue as with run(), followed by the end record when\n"
-"the call has returned.");
+"the call has returned.  A Call that was detached or aborted before it\n"
+"started is not made: False, and nothing is sent.  So a Python owner can\n"
+"store the Call first and start it second, and a stop or an abort that\n"
+"lands in between is never lost.");
 
 static PyObject *
 call_start(PyObject *op, PyObject *Py_UNUSED(ignored))
@@ -397,12 +411,20 @@ call_start(PyObject *op, PyObject *Py_UNUSED(ignored))
     CallObject *self = (CallObject *)op;
     DWORD err;
 
+    if (!self->ctx->started && (cu_atomic_load(&self->ctx->detached)
+                                || cu_atomic_load(&self->ctx->aborted))) {
+        Py_RETURN_FALSE;
+    }
     if (begin(self) < 0) {
         return NULL;
     }
     err = cu_worker_start(backend_of(self->ctx), self->ctx);
     if (err != 0) {
-        cu_context_unbegin(self->ctx);
+        /* Ended without being made, so that a Job waiting for it (a
+         * simulator's wait()) returns. */
+        self->ctx->status = err;
+        self->ctx->stage = CU_STAGE_OPEN;
+        cu_context_finish(self->ctx);
         /* Nothing was sent; the Python layer turns this into the
          * cluster's ClusterUpgradeError with this code. */
         PyObject *args = Py_BuildValue("(is)", (int)err,
@@ -413,14 +435,15 @@ call_start(PyObject *op, PyObject *Py_UNUSED(ignored))
         }
         return NULL;
     }
-    Py_RETURN_NONE;
+    Py_RETURN_TRUE;
 }
 
 PyDoc_STRVAR(end_doc,
 "end() -> bytes | None\n\n"
 "The end record once the native call has returned, else None: struct\n"
-"'=BIIii' ('E', tag, status, stage, missing export or -1) followed by the\n"
-"payload's sections.  The same record the worker puts into the queue, for\n"
+"'=BIIiiq' ('E', tag, status, stage, missing export or -1, duration_ns)\n"
+"followed by the payload's sections.  duration_ns is measured natively,\n"
+"from the call's start to its return.  The same record the worker puts into the queue, for\n"
 "a consumer whose record could not be delivered.");
 
 static PyObject *
@@ -434,27 +457,58 @@ call_end(PyObject *op, PyObject *Py_UNUSED(ignored))
     return cu_record_end(self->ctx);
 }
 
-PyDoc_STRVAR(cancel_doc,
-"cancel()\n\n"
-"Answer FALSE to every later callback and forward none of them.  Safe\n"
-"from any thread; the native call itself goes on until the cluster\n"
-"returns.");
+PyDoc_STRVAR(abort_doc,
+"abort()\n\n"
+"Answer FALSE to every later callback and forward none of them: asks the\n"
+"cluster to stop at its next phase.  What the cluster does then is not\n"
+"documented; it may still complete.  Safe from any thread; the native\n"
+"call itself goes on until the cluster returns, and its end record is\n"
+"still delivered.");
 
 static PyObject *
-call_cancel(PyObject *op, PyObject *Py_UNUSED(ignored))
+call_abort(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     CallObject *self = (CallObject *)op;
 
-    cu_atomic_store(&self->ctx->cancelled, 1);
+    cu_atomic_store(&self->ctx->aborted, 1);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(detach_doc,
+"detach()\n\n"
+"Stop listening: forward nothing more, not even the end record, and answer\n"
+"TRUE to every later callback (FALSE after abort()).  The cluster's call\n"
+"goes on undisturbed.  What dropping the Call does too.");
+
+static PyObject *
+call_detach(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    detach((CallObject *)op);
     Py_RETURN_NONE;
 }
 
 static PyObject *
-call_get_cancelled(PyObject *op, void *Py_UNUSED(closure))
+call_get_aborted(PyObject *op, void *Py_UNUSED(closure))
 {
     CallObject *self = (CallObject *)op;
 
-    return PyBool_FromLong(cu_atomic_load(&self->ctx->cancelled) != 0);
+    return PyBool_FromLong(cu_atomic_load(&self->ctx->aborted) != 0);
+}
+
+static PyObject *
+call_get_detached(PyObject *op, void *Py_UNUSED(closure))
+{
+    CallObject *self = (CallObject *)op;
+
+    return PyBool_FromLong(cu_atomic_load(&self->ctx->detached) != 0);
+}
+
+static PyObject *
+call_get_started(PyObject *op, void *Py_UNUSED(closure))
+{
+    CallObject *self = (CallObject *)op;
+
+    return PyBool_FromLong(self->ctx->started);
 }
 
 static PyObject *
@@ -494,14 +548,20 @@ call_get_lost(PyObject *op, void *Py_UNUSED(closure))
 static PyMethodDef call_methods[] = {
     {"run", call_run, METH_NOARGS, run_doc},
     {"start", call_start, METH_NOARGS, start_doc},
-    {"cancel", call_cancel, METH_NOARGS, cancel_doc},
+    {"abort", call_abort, METH_NOARGS, abort_doc},
+    {"detach", call_detach, METH_NOARGS, detach_doc},
     {"end", call_end, METH_NOARGS, end_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef call_getset[] = {
-    {"cancelled", call_get_cancelled, NULL,
-     "True once later callbacks are answered FALSE.", NULL},
+    {"aborted", call_get_aborted, NULL,
+     "True once abort() was called: later callbacks are answered FALSE.",
+     NULL},
+    {"detached", call_get_detached, NULL,
+     "True once nobody listens: detach() or the Call's dealloc.", NULL},
+    {"started", call_get_started, NULL,
+     "True once run() or start() made (or tried to make) the call.", NULL},
     {"job", call_get_job, NULL,
      "A new Job: this call as its cluster sees it.", NULL},
     {"caller_thread", call_get_caller_thread, NULL,

@@ -66,12 +66,16 @@ cu_clusapi_cluster_props(void *cluster, uint32_t id, cu_buf *out)
     cu_control_fn control = CU_API(cu_control_fn, CU_EXPORT_CLUSTER_CONTROL);
     size_t head = cu_buf_section_begin(out, id, 0);
     DWORD status = CU_ERROR_PROC_NOT_FOUND;
+    /* ClusterFunctionalLevel is read-only; ClusterUpgradeVersion is
+     * documented as read/write, so it may come in the other list. */
+    DWORD code = id == CU_SECTION_CLUSTER_PROPS_RW
+        ? CU_CLUSCTL_CLUSTER_GET_COMMON_PROPERTIES
+        : CU_CLUSCTL_CLUSTER_GET_RO_COMMON_PROPERTIES;
 
     /* Optional for every kind of call: without it the level is unknown,
      * which the section's status says. */
     if (control != NULL) {
-        status = cu_clusapi_control_read(
-            control, cluster, CU_CLUSCTL_CLUSTER_GET_RO_COMMON_PROPERTIES, out);
+        status = cu_clusapi_control_read(control, cluster, code, out);
     }
     cu_buf_section_status(out, head, status);
     cu_buf_section_end(out, head);

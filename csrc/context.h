@@ -45,10 +45,14 @@ typedef enum cu_kind {
 
 struct cu_context {
     cu_atomic refs;
-    cu_atomic cancelled;    /* later callbacks are answered FALSE */
+    cu_atomic aborted;      /* abort(): later callbacks are answered FALSE */
+    cu_atomic detached;     /* nobody listens: later callbacks are answered
+                               TRUE and forwarded nowhere */
     cu_atomic finished;     /* the native call has returned */
     cu_event done;          /* set when it has */
     int64_t t0_ns;          /* cu_monotonic_ns() when the native call began */
+    int64_t duration_ns;    /* from t0_ns to the native call's return,
+                               written before `finished` is set */
     PyObject *sink;         /* borrowed; GIL only; NULL once detached */
     uint32_t tag;           /* put in every record: a fleet's member index */
     int started;            /* GIL only: run() or start() was called */

@@ -2,8 +2,9 @@
  * from the Call that made it.
  *
  * A Call is the caller's end: when the last reference to it goes, its
- * dealloc answers FALSE to every later phase, so a stream that is dropped
- * leaves its call without running any Python code (a finalizer written in
+ * dealloc detaches it (every later phase is answered TRUE and forwarded
+ * nowhere), so a stream that is dropped stops listening without running
+ * any Python code (a finalizer written in
  * Python would swallow a Ctrl+C that lands in it).  A simulated cluster
  * must still order its calls and report their answers after the caller
  * has gone; it keeps Jobs, which own a reference to the context and no
@@ -192,6 +193,15 @@ job_get_finished(PyObject *op, void *Py_UNUSED(closure))
     return PyBool_FromLong(cu_atomic_load(&self->ctx->finished) != 0);
 }
 
+/* ctx->started is written with the GIL held, and so read here. */
+static PyObject *
+job_get_started(PyObject *op, void *Py_UNUSED(closure))
+{
+    JobObject *self = (JobObject *)op;
+
+    return PyBool_FromLong(self->ctx->started);
+}
+
 static PyMethodDef job_methods[] = {
     {"wait", job_wait, METH_VARARGS, wait_doc},
     {"answers", job_answers, METH_NOARGS, answers_doc},
@@ -201,6 +211,9 @@ static PyMethodDef job_methods[] = {
 static PyGetSetDef job_getset[] = {
     {"finished", job_get_finished, NULL,
      "True once the native call has returned.", NULL},
+    {"started", job_get_started, NULL,
+     "True once the call was started (a Call stored before it starts may\n"
+     "never be).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

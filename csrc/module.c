@@ -33,7 +33,8 @@ PyDoc_STRVAR(shutdown_doc,
 "_shutdown()\n\n"
 "Registered with atexit: waits until no callback is inside Python and\n"
 "keeps every later one out, so that a cluster thread calling back while\n"
-"the interpreter finalizes is answered FALSE without touching it.");
+"the interpreter finalizes is answered TRUE without touching it (nobody\n"
+"listens any more, which is no reason to disturb the cluster).");
 
 static PyObject *
 module_shutdown(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
@@ -138,16 +139,31 @@ install_fork_handlers(void)
     return 0;
 }
 
+/* The hook atexit keeps: a function bound to no module, because the guard
+ * is process-wide.  A hook bound to the module (its _shutdown) would keep
+ * every module object ever made, and its three heap types, alive until
+ * exit, one more each time the module is imported anew (del sys.modules,
+ * a second loader). */
+static PyMethodDef shutdown_hook_def = {
+    "_clusupgrade_shutdown", module_shutdown, METH_NOARGS, shutdown_doc,
+};
+
+/* Set, with the GIL, once the hook is registered: once per process. */
+static int shutdown_registered;
+
 static int
-register_shutdown(PyObject *module)
+register_shutdown(void)
 {
     PyObject *atexit, *hook, *result;
 
+    if (shutdown_registered) {
+        return 0;
+    }
     atexit = PyImport_ImportModule("atexit");
     if (atexit == NULL) {
         return -1;
     }
-    hook = PyObject_GetAttrString(module, "_shutdown");
+    hook = PyCFunction_New(&shutdown_hook_def, NULL);
     if (hook == NULL) {
         Py_DECREF(atexit);
         return -1;
@@ -159,6 +175,7 @@ register_shutdown(PyObject *module)
         return -1;
     }
     Py_DECREF(result);
+    shutdown_registered = 1;
     return 0;
 }
 
@@ -232,7 +249,7 @@ module_exec(PyObject *module)
     ) {
         return -1;
     }
-    return register_shutdown(module);
+    return register_shutdown();
 }
 
 static int

@@ -22,6 +22,7 @@ cu_record_end(const cu_context *ctx)
     uint32_t status = ctx->status;
     int32_t stage = ctx->stage;
     int32_t missing = ctx->missing;
+    int64_t duration_ns = ctx->duration_ns;
     size_t payload = ctx->payload.len;
     PyObject *record;
     char *out;
@@ -40,6 +41,7 @@ cu_record_end(const cu_context *ctx)
     memcpy(out + 5, &status, 4);
     memcpy(out + 9, &stage, 4);
     memcpy(out + 13, &missing, 4);
+    memcpy(out + 17, &duration_ns, 8);
     if (payload > 0) {
         memcpy(out + CU_END_HEADER_SIZE, ctx->payload.data, payload);
     }

@@ -5,8 +5,9 @@
  * never start a collection, and so never runs a user's __del__ there (a
  * tuple can).  Layouts, native byte order, no padding:
  *   phase  "=BIiqqQ": 'P', tag, phase, elapsed_ns, wall_ns, thread_id
- *   end    "=BIIii":  'E', tag, status, stage, missing, then the payload's
- *                     sections (buf.h) */
+ *   end    "=BIIiiq": 'E', tag, status, stage, missing, duration_ns (from
+ *                      the call's start to its return, measured where it
+ *                      returned), then the payload's sections (buf.h) */
 #ifndef CLUSUPGRADE_RECORD_H
 #define CLUSUPGRADE_RECORD_H
 
@@ -17,7 +18,7 @@
 #define CU_RECORD_PHASE 'P'
 #define CU_RECORD_END 'E'
 #define CU_PHASE_RECORD_SIZE 33
-#define CU_END_HEADER_SIZE 17
+#define CU_END_HEADER_SIZE 25
 
 /* Fills `out` with the phase record; no Python, no GIL needed. */
 void cu_record_phase(const cu_context *ctx, int32_t phase, int64_t elapsed_ns,

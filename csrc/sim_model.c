@@ -1,17 +1,33 @@
 /* The simulated cluster's state and decisions (sim_model.h).
  *
- * The rules, in the order a call meets them (MS-CMRP 3.1.1.12 and the
- * CLUSCTL_CLUSTER_UPGRADE_CLUSTER_VERSION control; the README lists them):
- *   1. another upgrade or check holds the cluster     -> 5976
- *   2. the persistent "upgrade in progress" flag      -> 5976
- *   3. a node is down                                 -> 5050
- *   4. a node is paused                               -> 5070
- *   5. a node is joining, or its state is unknown     -> 5072
- *   6. only some nodes support level + 1              -> 5973
+ * The rules, in the order a call meets them (docs/sources.md lists them
+ * with their sources):
+ *   1. another upgrade or check is under way          -> wait for it, then
+ *                                                        decide on the new
+ *                                                        state (MS-CMRP
+ *                                                        3.1.4.3.7.18)
+ *   2. the persistent "upgrade in progress" flag      -> 5976 (MS-CMRP
+ *                                                        3.1.1.12 names the
+ *                                                        flag; the code is
+ *                                                        the simulator's
+ *                                                        choice)
+ *   3. a node is down                                 -> 5050 \ which code
+ *   4. a node is paused                               -> 5070  | a real
+ *   5. a node is joining, or its state is unknown     -> 5072 / one gives is
+ *                                                        documented nowhere:
+ *                                                        the simulator's
+ *                                                        choice
+ *   6. only some nodes support level + 1              -> 5973 (MS-CMRP)
  *   7. no node supports more than the level           -> 0, nothing to do
+ *                                                        (MS-CMRP)
  *   8. every node supports level + 1                  -> 0, and a perform
  *                                                        raises the level
- *                                                        when it returns */
+ *                                                        by one when it
+ *                                                        returns (MS-CMRP)
+ * A raise sets the flag while it runs and clears it at its end, unless the
+ * Simulator was made with leaves_in_progress=True (a failed upgrade that
+ * left it set, the case MS-CMRP's CLEAR_UPGRADE_IN_PROGRESS control
+ * exists for). */
 #include "sim_model.h"
 
 #include <stdlib.h>
@@ -37,6 +53,7 @@ cu_sim_model_new(size_t n_nodes)
     model->n_nodes = n_nodes;
     model->refs = 1;
     model->pid = cu_process_id();
+    cu_mutex_init(&model->turn);
     cu_mutex_init(&model->lock);
     cu_atomic_add(&live, 1);
     return model;
@@ -62,6 +79,7 @@ cu_sim_model_decref(cu_sim_model *model)
     free(model->nodes);
     free(model->name);
     cu_mutex_destroy(&model->lock);
+    cu_mutex_destroy(&model->turn);
     free(model);
     cu_atomic_add(&live, -1);
 }
@@ -108,9 +126,9 @@ cu_sim_model_adopt(cu_sim_model *model)
     if (cu_atomic_load(&model->pid) == pid) {
         return 0;
     }
-    /* Forked.  With no call running, no thread held the lock at the fork
-     * (only calls take it), so the child may go on with the state as it
-     * was. */
+    /* Forked.  With no call running, no thread held the lock or the turn
+     * at the fork (only calls take them), so the child may go on with the
+     * state as it was. */
     if (cu_atomic_load(&model->running) != 0) {
         return -1;
     }
@@ -188,20 +206,17 @@ supporting_next(const cu_sim_model *model)
     return n;
 }
 
-/* Under the lock: rules 1 to 8. */
+/* Under the lock and the turn: rules 2 to 8. */
 static cu_sim_verdict
 decide(const cu_sim_model *model, BOOL perform)
 {
-    cu_sim_verdict verdict = {0, 0, 0};
+    cu_sim_verdict verdict = {0, 0};
     size_t supporting;
 
-    if (model->busy || model->in_progress) {
+    if (model->in_progress) {
         verdict.status = CU_ERROR_CLUSTER_UPGRADE_IN_PROGRESS;
         return verdict;
     }
-    /* Every other call holds the cluster while it runs, refusals at
-     * validation included: one upgrade or check at a time. */
-    verdict.holds = 1;
     verdict.status = membership(model);
     if (verdict.status != 0) {
         return verdict;
@@ -221,11 +236,12 @@ cu_sim_model_begin(cu_sim_model *model, BOOL perform)
 {
     cu_sim_verdict verdict;
 
+    /* Rule 1: one upgrade or check at a time; the next one waits for the
+     * turn and decides on the state the last one left.  Refusals at
+     * validation hold the turn too, while they play their phases. */
+    cu_mutex_lock(&model->turn);
     cu_mutex_lock(&model->lock);
     verdict = decide(model, perform);
-    if (verdict.holds) {
-        model->busy = 1;
-    }
     if (verdict.raises) {
         /* Set while the raise runs, as the real cluster does in its
          * persistent state. */
@@ -247,13 +263,13 @@ cu_sim_model_end(cu_sim_model *model, const cu_sim_verdict *verdict,
         if (succeeded && model->level < 0xFFFF) {
             model->level++;
         }
-        /* Cleared whatever the outcome: a real cluster may keep it after
-         * a failed upgrade; rehearse that with the "in-progress"
-         * scenario. */
-        model->in_progress = 0;
-    }
-    if (verdict->holds) {
-        model->busy = 0;
+        /* Cleared whatever the outcome, unless the simulator rehearses a
+         * failed upgrade that left it set: then every later upgrade and
+         * check answers 5976. */
+        if (!model->leaves_in_progress) {
+            model->in_progress = 0;
+        }
     }
     cu_mutex_unlock(&model->lock);
+    cu_mutex_unlock(&model->turn);
 }

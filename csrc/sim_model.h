@@ -1,13 +1,16 @@
 /* The simulated cluster's state and its decisions (MS-CMRP): nodes, the
- * functional level, the persistent "upgrade in progress" flag, and whether
- * a call holds the cluster.
+ * functional level, the persistent "upgrade in progress" flag, and the turn
+ * that makes one upgrade or check wait for another.
  *
  * Plain malloc memory with an atomic reference count, like the per-call
  * context: the Python SimModel object owns one reference, and every call
  * made to the simulator owns one through its script, so the last one may
  * go on a native thread without a Python thread state.  Nothing here
  * touches Python; `lock` guards the state and is never held while calling
- * back or taking the GIL. */
+ * back or taking the GIL.  `turn` is held by an upgrade or check from its
+ * decision to its end (callbacks included), on the one native thread that
+ * runs it, and never with the GIL: a second call waits for it, as MS-CMRP
+ * 3.1.4.3.7.18 says a server does. */
 #ifndef CLUSUPGRADE_SIM_MODEL_H
 #define CLUSUPGRADE_SIM_MODEL_H
 
@@ -40,7 +43,8 @@ typedef struct cu_sim_node {
     size_t name_units;
     int32_t state;          /* CU_NODE_* or any other value */
     uint32_t major, minor, build;   /* the Windows it runs */
-    uint32_t highest;       /* NodeHighestVersion: (level << 16) | build */
+    uint32_t highest;       /* NodeHighestVersion: (level << 16) | upgrade
+                               version (not the OS build since 2016) */
     uint32_t lowest;        /* NodeLowestVersion */
 } cu_sim_node;
 
@@ -48,6 +52,7 @@ typedef struct cu_sim_model {
     cu_atomic refs;
     cu_atomic running;      /* calls begun and not yet finished */
     cu_atomic pid;          /* the process those calls run in */
+    cu_mutex turn;          /* held by the upgrade or check under way */
     cu_mutex lock;
     /* Under `lock`: */
     uint16_t *name;
@@ -55,7 +60,8 @@ typedef struct cu_sim_model {
     uint32_t level;         /* ClusterFunctionalLevel */
     uint32_t upgrade_version;   /* ClusterUpgradeVersion, as configured */
     int in_progress;        /* the persistent "upgrade in progress" flag */
-    int busy;               /* an upgrade or check holds the cluster */
+    int leaves_in_progress; /* a raise leaves the flag set (a failed
+                               upgrade, rehearsed: the simulator's choice) */
     size_t n_nodes;
     cu_sim_node *nodes;
 } cu_sim_model;
@@ -63,7 +69,6 @@ typedef struct cu_sim_model {
 /* What the cluster decides when an upgrade or check begins. */
 typedef struct cu_sim_verdict {
     DWORD status;           /* 0, or the refusal */
-    int holds;              /* the call holds the cluster until it ends */
     int raises;             /* a success moves the level up one */
 } cu_sim_verdict;
 
@@ -94,10 +99,13 @@ int cu_sim_model_adopt(cu_sim_model *model);
 /* Opening the cluster: 0, or RPC_S_SERVER_UNAVAILABLE when no node is up
  * or paused to answer. */
 DWORD cu_sim_model_open(cu_sim_model *model);
-/* The decision at the start of an upgrade (`perform`) or a check. */
+/* The decision at the start of an upgrade (`perform`) or a check, once any
+ * upgrade or check under way has ended: takes the turn, which
+ * cu_sim_model_end gives back on the same thread.  Never call it with the
+ * GIL held. */
 cu_sim_verdict cu_sim_model_begin(cu_sim_model *model, BOOL perform);
 /* The end of a call that began with `verdict` and returned `status`: a
- * raise that succeeded moves the level, and the cluster is free again. */
+ * raise that succeeded moves the level, and the next call may go. */
 void cu_sim_model_end(cu_sim_model *model, const cu_sim_verdict *verdict,
                       DWORD status);
 

@@ -26,7 +26,9 @@ DWORD
 cu_sim_report_info(cu_sim_model *model, cu_buf *out)
 {
     size_t head = cu_buf_section_begin(out, CU_SECTION_INFO, 0);
+    size_t state;
     long answering;
+    int in_progress;
 
     cu_mutex_lock(&model->lock);
     answering = cu_sim_model_answering(model);
@@ -44,13 +46,21 @@ cu_sim_report_info(cu_sim_model *model, cu_buf *out)
                                           : 0);
         cu_buf_append(out, model->name, model->name_units * 2);
     }
+    in_progress = model->in_progress;
     cu_mutex_unlock(&model->lock);
     /* Every node went down since the cluster was opened. */
     if (answering < 0) {
         cu_buf_section_status(out, head, CU_RPC_S_SERVER_UNAVAILABLE);
     }
     cu_buf_section_end(out, head);
-    return answering < 0 ? CU_RPC_S_SERVER_UNAVAILABLE : 0;
+    if (answering < 0) {
+        return CU_RPC_S_SERVER_UNAVAILABLE;
+    }
+    /* Read in the same hold of the lock as the versions above. */
+    state = cu_buf_section_begin(out, CU_SECTION_SIM_STATE, 0);
+    cu_buf_u32(out, in_progress ? 1u : 0u);
+    cu_buf_section_end(out, state);
+    return 0;
 }
 
 void
@@ -64,8 +74,16 @@ cu_sim_report_props(cu_sim_model *model, uint32_t id, cu_buf *out)
     /* A string first, so that a reader must step over a syntax it does
      * not look for, as it must with a real server's list. */
     cu_proplist_sz(&list, "Name", model->name, model->name_units);
-    cu_proplist_dword(&list, "ClusterFunctionalLevel", model->level);
-    cu_proplist_dword(&list, "ClusterUpgradeVersion", model->upgrade_version);
+    if (id == CU_SECTION_CLUSTER_PROPS_RW) {
+        /* Microsoft documents ClusterUpgradeVersion as read/write: the
+         * simulator reports it in this list (its choice), so that the
+         * reader's fallback to it is what every simulated query uses. */
+        cu_proplist_dword(&list, "ClusterUpgradeVersion",
+                          model->upgrade_version);
+    }
+    else {
+        cu_proplist_dword(&list, "ClusterFunctionalLevel", model->level);
+    }
     cu_proplist_end(&list);
     cu_mutex_unlock(&model->lock);
     cu_buf_section_end(out, head);

@@ -138,18 +138,20 @@ static PyObject *
 sim_model_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"name", "level", "upgrade_version",
-                             "in_progress", "nodes", NULL};
+                             "in_progress", "nodes", "leaves_in_progress",
+                             NULL};
     const char *name;
     Py_ssize_t name_len, n_nodes;
     PyObject *level, *upgrade_version, *nodes;
-    int in_progress;
+    int in_progress, leaves_in_progress = 0;
     cu_sim_model *model;
     SimModelObject *self;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y#OOpO!:SimModel", kwlist,
-                                     &name, &name_len, &level,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y#OOpO!|p:SimModel",
+                                     kwlist, &name, &name_len, &level,
                                      &upgrade_version, &in_progress,
-                                     &PyTuple_Type, &nodes)) {
+                                     &PyTuple_Type, &nodes,
+                                     &leaves_in_progress)) {
         return NULL;
     }
     n_nodes = PyTuple_Size(nodes);
@@ -170,6 +172,7 @@ sim_model_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         goto error;
     }
     model->in_progress = in_progress;
+    model->leaves_in_progress = leaves_in_progress;
     self = (SimModelObject *)PyType_GenericAlloc(type, 0);
     if (self == NULL) {
         goto error;
@@ -253,7 +256,8 @@ static PyGetSetDef sim_model_getset[] = {
 };
 
 PyDoc_STRVAR(sim_model_doc,
-"SimModel(name, level, upgrade_version, in_progress, nodes)\n\n"
+"SimModel(name, level, upgrade_version, in_progress, nodes,\n"
+"         leaves_in_progress=False)\n\n"
 "A simulated cluster's state, decided on natively by the calls made to\n"
 "it.  `name` is UTF-16-LE bytes; `nodes` a tuple of 1 to 64\n"
 "(name, state, major, minor, build, highest, lowest): the name in\n"

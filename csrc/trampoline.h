@@ -6,10 +6,11 @@
 #include "clusapi_types.h"
 
 /* `arg` is the call's cu_context.  Forwards the phase to the context's
- * sink as 28 bytes, struct "=iqqQ" (phase, elapsed_ns, wall_ns, thread_id),
- * or as (tag, those bytes) when the context has a tag, and answers TRUE, or
- * answers FALSE without forwarding once the call is cancelled, its
- * consumer is gone, or the interpreter is shutting down. */
+ * sink as its phase record (record.h), and answers TRUE.
+ * It answers FALSE, without forwarding, only once the call was aborted
+ * (Call.abort()).  Once its consumer is gone (Call.detach(), the Call's
+ * dealloc) or the interpreter is shutting down, it forwards nothing and
+ * answers TRUE. */
 BOOL WINAPI cu_trampoline(PVOID arg, CLUSTER_UPGRADE_PHASE phase);
 
 #endif /* CLUSUPGRADE_TRAMPOLINE_H */

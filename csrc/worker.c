@@ -59,6 +59,9 @@ cu_call_native(const cu_backend *backend, cu_context *ctx)
     cu_atomic_store(&ctx->caller_thread, (long)cu_thread_id());
     ctx->status = cu_backend_run(backend, ctx, cu_trampoline, &stage,
                                  &missing);
+    /* Where the call ends, not where a consumer reads its end: a slow
+     * consumer does not lengthen it. */
+    ctx->duration_ns = cu_monotonic_ns() - ctx->t0_ns;
     ctx->stage = (int)stage;
     ctx->missing = missing;
     if (ctx->payload.failed) {

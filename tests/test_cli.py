@@ -75,9 +75,50 @@ def read_until(stream: object, marker: str, timeout: float = 30) -> str:
     return seen.decode()
 
 
+def schema_text() -> str:
+    """The JSON Schema the package ships (read from the installed package)."""
+    from importlib.resources import files
+
+    return (files("clusupgrade") / "schema" / "records.schema.json").read_text(encoding="utf-8")
+
+
+def _validator() -> object | None:
+    """A validator of the shipped schema; None where jsonschema is not
+    importable (Wine, the sanitizer stages): validation is then skipped."""
+    try:
+        import jsonschema
+    except ImportError:
+        return None
+    schema = json.loads(schema_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+VALIDATOR = _validator()
+
+
+def record(line: str) -> dict[str, object]:
+    """One JSON line the command wrote, checked against the shipped schema."""
+    data: dict[str, object] = json.loads(line)
+    if VALIDATOR is not None:
+        VALIDATOR.validate(data)  # type: ignore[attr-defined]
+    return data
+
+
 def records(stdout: str) -> list[dict[str, object]]:
-    """Every stdout line parsed as JSON: nothing else may be there."""
-    return [json.loads(line) for line in stdout.splitlines()]
+    """Every stdout line parsed as JSON and validated: nothing else may be
+    there."""
+    return [record(line) for line in stdout.splitlines()]
+
+
+def result_of(data: list[dict[str, object]], cluster: str | None = None) -> dict[str, object]:
+    """The one `result` record of `cluster` (the only one when None), after
+    checking that the last record is the summary."""
+    assert data[-1]["event"] == "summary", data[-1]
+    found = [r for r in data if r["event"] == "result" and (cluster is None or r["cluster"] == cluster)]
+    assert len(found) == 1, found
+    return found[0]
 
 
 def summary(text: str) -> dict[str, str]:
@@ -92,8 +133,8 @@ def summary(text: str) -> dict[str, str]:
     return table
 
 
-WS2022 = "Windows Server 2022 or Azure Stack HCI / Azure Local (widely reported, not in Microsoft's reference)"
-WS2025 = "Windows Server 2025 or Azure Stack HCI / Azure Local (widely reported, not in Microsoft's reference)"
+WS2022 = "Windows Server 2022"
+WS2025 = "Windows Server 2025"
 FROM_11_TO_12 = f"from level 11 ({WS2022}) to 12 ({WS2025})"
 
 
@@ -122,49 +163,45 @@ def test_run_simulated_shows_every_step() -> None:
 def test_a_raise_is_said_only_when_the_level_moved() -> None:
     data = records(cli("run", "--simulate", "--yes", "--delay", "0", "--json").stdout)
     assert data[0]["event"] == "preflight" and data[0]["ready"] is True and data[0]["target_level"] == 12
-    last = data[-1]
-    assert last["outcome"] == "raised" and last["raised"] is True
-    assert (last["level_before"], last["level_after"]) == (11, 12)
+    last = result_of(data)
+    assert last["outcome"] == "raised" and last["raised"] is True and last["stands"] is None
+    assert (last["level_before"], last["level_after"], last["winerror"]) == (11, 12, 0)
 
 
 def test_nothing_to_raise_is_a_success_that_says_so() -> None:
     proc = cli("run", "--simulate", "--yes", "--delay", "0", "--scenario", "nothing-to-do")
     assert proc.returncode == 0, proc.stderr
     words = f"nothing to raise: cluster 'simulated' is already at level 12 ({WS2025}) and no node supports a higher one"
-    assert proc.stdout.splitlines()[1] == words  # the preflight says it before anything is raised
-    assert proc.stdout.splitlines()[-1].endswith(f": {words}.")
-    assert "raised cluster" not in proc.stdout
+    assert proc.stdout.splitlines()[1] == words  # the preflight says it, and no raise is sent
+    assert proc.stdout.splitlines()[-1] == "Nothing to raise, so no raise was sent."
+    assert "raised cluster" not in proc.stdout and "Raising" not in proc.stdout
     again = cli("run", "--simulate", "--yes", "--delay", "0", "--scenario", "nothing-to-do", "--json")
-    last = records(again.stdout)[-1]
+    data = records(again.stdout)
+    assert not [r for r in data if r["event"] == "phase"]  # not even a raise that changes nothing
+    last = result_of(data)
     assert (last["outcome"], last["raised"], last["level_before"], last["level_after"]) == (
         "nothing-to-raise", False, 12, 12
     )
+    assert data[-1]["exit_code"] == 0
 
 
-def test_a_success_that_did_not_move_the_level_fails() -> None:
-    # The model would refuse (HV3 supports 11 at most); the script forces
-    # success, and the level stays at 11 although HV1 and HV2 support 12.
+def test_a_scripted_raise_no_longer_bypasses_the_preflight() -> None:
+    # 0.1: --fail-code 0 on a cluster that is not ready forced a raise.  Now
+    # the preflight (which asks the model) gates the scripted raise too.
     proc = cli("run", "--simulate", "--yes", "--delay", "0", "--scenario", "not-upgraded", "--fail-code", "0")
-    assert proc.returncode == 1, proc.stderr
-    out = proc.stdout
-    assert "  - node HV3 supports level 11 at most; every node must support 12" in out
-    assert "it goes on whatever the preflight says" in out
-    assert "step 5 of 5" in out
-    assert (f"cluster 'simulated' reported success but its level did not move: before 11 ({WS2022}), "
-            f"after 11 ({WS2022}) although its nodes support a higher one.") in out
-    assert "raised cluster" not in out
-    last = records(cli("run", "--simulate", "--yes", "--delay", "0", "--scenario", "not-upgraded", "--fail-code", "0",
-                       "--json").stdout)[-1]
-    assert (last["outcome"], last["raised"], last["level_after"]) == ("not-raised", False, 11)
+    assert proc.returncode == 3, proc.stderr
+    assert "  - node HV3 reports NodeHighestVersion 11.4 (level 11 at most)" in proc.stdout
+    assert "Raising" not in proc.stdout and "step 1 of 5" not in proc.stdout
 
 
 @pytest.mark.parametrize("command", ["check", "run"])
 @pytest.mark.parametrize(
     ("scenario", "code", "blocker"),
     [
-        ("node-paused", 5070, "node HV3 is paused: Resume-ClusterNode HV3"),
-        ("node-down", 5050, "node HV3 is down: start it (Start-ClusterNode HV3) or evict it (Remove-ClusterNode HV3)"),
-        ("not-upgraded", 5973, "node HV3 supports level 11 at most; every node must support 12: upgrade HV3"),
+        ("node-paused", 5070, "node HV3 is paused: resume it (Resume-ClusterNode -Name HV3 -Cluster simulated)"),
+        ("node-down", 5050, "node HV3 is down: start it (Start-ClusterNode -Name HV3 -Cluster simulated)"),
+        ("not-upgraded", 5973, "node HV3 reports NodeHighestVersion 11.4 (level 11 at most) and runs Windows "
+         "10.0.20348; every node must support level 12: upgrade HV3"),
         ("in-progress", 5976, "the cluster refused the check: error 5976 (ERROR_CLUSTER_UPGRADE_IN_PROGRESS)"),
     ],
 )
@@ -179,22 +216,31 @@ def test_a_cluster_that_is_not_ready_is_not_raised(command: str, scenario: str, 
     assert f"error {code} (" in proc.stderr
     assert "Raising" not in proc.stdout and "step 3 of 5" not in proc.stdout
     data = records(cli(command, "--simulate", *yes, "--delay", "0", "--scenario", scenario, "--json").stdout)
-    assert not [r for r in data if r.get("performed") is True]
-    last = data[-1]
-    assert last["event"] == "error" and last["winerror"] == code and last["outcome"] == "not-ready"
-    flight = last if command == "check" else data[-2]
+    assert not [r for r in data if r["event"] == "phase" and r["performed"] is True]
+    last = result_of(data)
+    assert last["winerror"] == code and last["outcome"] == "not-ready" and last["raised"] is False
+    flight = next(r for r in data if r["event"] == "preflight")
     assert flight["ready"] is False and flight["nothing_to_do"] is False and flight["target_level"] == 12
+    assert flight["check_winerror"] == code
     assert any(b.startswith(blocker) for b in flight["blockers"])  # type: ignore[union-attr]
+    assert data[-1]["exit_code"] == 3 and data[-1]["counts"] == {"not-ready": 1}
 
 
 def test_json_is_one_object_per_line_and_nothing_else() -> None:
     proc = cli("run", "--simulate", "--yes", "--json", "--delay", "0", "--cluster", "hv1")
     assert proc.returncode == 0, proc.stderr
     objects = records(proc.stdout)
-    assert [o["event"] for o in objects] == ["preflight"] + ["phase"] * 5 + ["result"]
+    assert [o["event"] for o in objects] == ["preflight"] + ["phase"] * 5 + ["result", "summary"]
     assert [o["phase"] for o in objects[1:6]] == [1, 2, 3, 4, 5]
     assert objects[2]["name"] == "VALIDATING_UPGRADE" and objects[1]["cluster"] == "hv1"
-    assert objects[-1]["status"] == 0 and objects[-1]["complete"] is True
+    assert all(o["schema_version"] == 1 and o["simulated"] is True for o in objects)
+    assert all(o["cluster"] == "hv1" for o in objects[:-1]) and objects[-1]["cluster"] is None
+    assert objects[-2]["winerror"] == 0 and objects[-2]["phases"] == [1, 2, 3, 4, 5]
+    assert objects[-1]["clusters"] == [  # type: ignore[comparison-overlap]
+        {"cluster": "hv1", "outcome": "raised", "winerror": 0, "level_before": 11, "level_after": 12, "raised": True,
+         "restart_required": False, "stands": None, "duration": objects[-2]["duration"]}
+    ]
+    assert (objects[-1]["exit_code"], objects[-1]["interrupted"], objects[-1]["restart_required"]) == (0, False, [])
 
 
 def test_refuses_to_prompt_without_a_terminal() -> None:
@@ -216,9 +262,10 @@ def test_failure_exit_1_with_code_on_stderr() -> None:
 def test_failure_in_json_mode() -> None:
     proc = cli("run", "--simulate", "--yes", "--json", "--delay", "0", "--fail-code", "5977", "--fail-after", "1")
     assert proc.returncode == 1
-    last = records(proc.stdout)[-1]
-    assert last["event"] == "error" and last["winerror"] == 5977 and last["phases"] == [1]
-    assert last["outcome"] == "failed"
+    last = result_of(records(proc.stdout))
+    assert last["winerror"] == 5977 and last["phases"] == [1]
+    assert last["outcome"] == "failed" and last["raised"] is False and last["stands"] == "unchanged"
+    assert "is unchanged (read again: still at level 11" in str(last["message"])
 
 
 def test_check_ready_and_not_ready() -> None:
@@ -226,21 +273,29 @@ def test_check_ready_and_not_ready() -> None:
     assert ok.returncode == 0, ok.stderr
     assert "step 2 of 5: Validating upgrade" in ok.stdout
     assert f": ready: cluster 'simulated' can go {FROM_11_TO_12}." in ok.stdout.splitlines()[-1]
-    last = records(cli("check", "--simulate", "--delay", "0", "--json").stdout)[-1]
-    assert (last["event"], last["outcome"], last["ready"], last["nothing_to_do"]) == ("result", "ready", True, False)
-    assert (last["target_level"], last["blockers"], last["raised"]) == (12, [], False)
+    data = records(cli("check", "--simulate", "--delay", "0", "--json").stdout)
+    last = result_of(data)
+    assert (last["outcome"], last["raised"], last["performed"]) == ("check-passed", False, False)
+    flight = next(r for r in data if r["event"] == "preflight")
+    assert (flight["outcome"], flight["target_level"], flight["blockers"]) == ("ready", 12, [])
     nothing = cli("check", "--simulate", "--delay", "0", "--scenario", "nothing-to-do")
     assert nothing.returncode == 0 and "nothing to raise: cluster 'simulated' is already at level 12" in nothing.stdout
     not_ready = cli("check", "--simulate", "--delay", "0", "--fail-code", "5973")
     assert not_ready.returncode == 3
     assert "not every node supports the new level" in not_ready.stderr
-    assert "every node must run the new Windows Server version" in not_ready.stderr
+    assert "every node must run the newer Windows Server" in not_ready.stderr
 
 
-def test_restart_required_is_success_with_warning() -> None:
-    proc = cli("run", "--simulate", "--yes", "--delay", "0", "--fail-code", "5975")
-    assert proc.returncode == 0
-    assert "warning: cluster 'simulated': The level WAS raised. Restart the cluster" in proc.stderr
+def test_restart_required_is_exit_7_with_warning() -> None:
+    proc = cli("run", "--simulate", "--yes", "--delay", "0", "--fail-code", "5975", "--cluster", "hv1")
+    assert proc.returncode == 7, proc.stderr
+    assert "warning: cluster 'hv1': The level WAS raised. Restart the cluster" in proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith("Restart needed (5975): cluster 'hv1' WAS raised")
+    data = records(cli("run", "--simulate", "--yes", "--delay", "0", "--fail-code", "5975", "--json").stdout)
+    last = result_of(data)
+    assert (last["outcome"], last["winerror"], last["restart_required"]) == ("raised-restart-required", 5975, True)
+    assert (data[-1]["exit_code"], data[-1]["restart_required"]) == (7, ["simulated"])
+    assert data[-1]["clusters"][0]["restart_required"] is True  # type: ignore[index]
 
 
 def test_a_check_that_returns_5975_warns_of_no_restart() -> None:
@@ -249,7 +304,7 @@ def test_a_check_that_returns_5975_warns_of_no_restart() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "warning" not in proc.stderr and "Restart" not in proc.stderr
     assert "5975 ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED" in proc.stdout
-    data = records(cli("check", "--simulate", "--delay", "0", "--fail-code", "5975", "--json").stdout)[-1]
+    data = result_of(records(cli("check", "--simulate", "--delay", "0", "--fail-code", "5975", "--json").stdout))
     assert data["restart_required"] is False and data["name"] == "ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED"
 
 
@@ -258,12 +313,13 @@ def test_info() -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "Cluster:           c9"
-    assert "Functional level:  10 (Windows Server 2019 (widely reported, not in Microsoft's reference))" in lines
+    assert "Functional level:  10 (Windows Server 2019)" in lines
     assert "Upgrade version:   0" in lines
     data = records(cli("info", "--simulate", "--json").stdout)
-    assert len(data) == 1
+    assert [r["event"] for r in data] == ["info", "summary"]
+    assert data[1]["exit_code"] == 0 and data[1]["command"] == "info"
     assert data[0]["functional_level"] == 11 and data[0]["mixed_mode"] is False
-    assert data[0]["functional_level_name"] == WS2022 and data[0]["upgrade_version"] == 0
+    assert data[0]["functional_level_name"] == f"11 ({WS2022})" and data[0]["upgrade_version"] == 0
     assert data[0]["name"] == "simulated"
 
 
@@ -284,7 +340,7 @@ def test_info_shows_the_nodes_like_get_clusternode() -> None:
         ("HV1", 0, "Up"), ("HV2", 0, "Up"), ("HV3", 2, "Paused")
     ]
     assert nodes[2] == {"name": "HV3", "state": 2, "state_name": "Paused", "os_version": [10, 0, 26100],  # type: ignore[index]
-                        "highest_version": [12, 26100], "highest_level": 12, "lowest_version": [11, 26100]}
+                        "highest_version": [12, 5], "highest_level": 12, "lowest_version": [11, 4]}
 
 
 def test_info_timeout_on_a_slow_cluster() -> None:
@@ -292,7 +348,7 @@ def test_info_timeout_on_a_slow_cluster() -> None:
     proc = cli("info", "--simulate", "--delay", "5", "--timeout", "0.2", "--json")
     assert proc.returncode == 1, proc.stderr
     data = records(proc.stdout)
-    assert len(data) == 1 and data[0]["event"] == "error"
+    assert [r["event"] for r in data] == ["result", "summary"]
     assert (data[0]["winerror"], data[0]["name"], data[0]["outcome"]) == (1460, "ERROR_TIMEOUT", "timed-out")
     assert "did not answer within 0.2 s" in str(data[0]["message"])
 
@@ -310,8 +366,8 @@ def test_real_cluster_off_windows_says_to_simulate() -> None:
 def test_timeout_error_record_has_its_symbolic_name() -> None:
     proc = cli("check", "--simulate", "--delay", "5", "--timeout", "0.2", "--json")
     assert proc.returncode == 1, proc.stderr
-    last = records(proc.stdout)[-1]
-    assert last["event"] == "error" and last["winerror"] == 1460
+    last = result_of(records(proc.stdout))
+    assert last["winerror"] == 1460 and last["raised"] is False  # a check raises nothing
     assert last["name"] == "ERROR_TIMEOUT" and last["outcome"] == "timed-out"
 
 
@@ -366,8 +422,8 @@ def test_a_refusal_is_logged_with_its_cluster_not_as_an_error(tmp_path: Path, co
     lines = log.read_text().splitlines()
     assert [line for line in lines if " ERROR " in line] == []
     assert any("INFO cluster 'hv3': error 5070 (ERROR_CLUSTER_NODE_PAUSED)" in line for line in lines), lines
-    assert any("INFO not ready: cluster 'hv3' cannot go from level 11" in line and "Resume-ClusterNode HV3" in line
-               for line in lines), lines
+    assert any("INFO not ready: cluster 'hv3' cannot go from level 11" in line
+               and "Resume-ClusterNode -Name HV3 -Cluster hv3" in line for line in lines), lines
     assert all("cluster 'hv3'" in line for line in lines), lines
 
 

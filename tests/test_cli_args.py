@@ -10,9 +10,9 @@ import pytest
 
 import clusupgrade
 from clusupgrade import Simulator
-from clusupgrade.cli.codes import EXIT_TABLE
+from clusupgrade.cli.codes import EXIT_TABLE, NOT_READY
 
-from .test_cli import LINUX_COVERS, cli, records
+from .test_cli import LINUX_COVERS, cli, records, result_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,19 +118,40 @@ def test_each_subcommand_lists_only_its_options() -> None:
 
 
 @LINUX_COVERS
-def test_help_has_a_description_and_the_exit_codes() -> None:
-    run = cli("run", "--help").stdout
-    assert "This cannot be undone" in run
+def test_the_exit_codes_are_listed_once_in_the_top_level_help() -> None:
     top = cli("--help").stdout
-    for text in (run, top):
-        for code, meaning in EXIT_TABLE:
-            assert re.search(rf"^\s*{code}\s+{re.escape(meaning)}$", text, re.MULTILINE), (code, text)
-
-
-def test_readme_has_the_exit_code_table() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for code, meaning in EXIT_TABLE:
-        assert f"| {code} | {meaning} |" in readme
+        assert len(re.findall(rf"^\s*{re.escape(code)}\s+{re.escape(meaning)}$", top, re.MULTILINE)) == 1, code
+    for command in ("info", "check", "run"):
+        text = cli(command, "--help").stdout
+        assert "exit codes:" not in text and "Exit codes: 'clusupgrade --help'." in text
+        assert not any(meaning in text for _, meaning in EXIT_TABLE)
+
+
+@LINUX_COVERS
+@pytest.mark.parametrize("command", ["info", "check", "run"])
+def test_each_subcommand_help_is_short_with_examples(command: str) -> None:
+    text = cli(command, "--help").stdout
+    examples = text.split("examples:\n")[1].split("\n\n")[0].splitlines()
+    assert 2 <= len(examples) <= 3 and all(e.startswith(f"  clusupgrade {command} ") for e in examples)
+    assert len(text.splitlines()) <= 80, len(text.splitlines())  # 0.1's run --help was 87 lines
+    if command == "run":
+        assert "This cannot be undone" in " ".join(text.split())
+        assert "  clusupgrade run --simulate --yes " in text
+
+
+def test_the_docs_have_the_exit_code_table() -> None:
+    docs = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")
+    for code, meaning in EXIT_TABLE:
+        assert f"| {code} | {meaning} |" in docs
+
+
+@LINUX_COVERS
+def test_force_is_refused_with_the_hint_to_use_yes() -> None:
+    proc = cli("run", "--simulate", "--force", "--delay", "0")
+    assert proc.returncode == 2
+    assert "use --yes" in proc.stderr and "usage: clusupgrade run" in proc.stderr
+    assert proc.stdout == ""
 
 
 @LINUX_COVERS
@@ -144,18 +165,19 @@ def test_exit_code_per_kind_of_outcome(command: str, code: int, exit_code: int, 
     yes = ["--yes"] if command == "run" else []
     proc = cli(command, "--simulate", *yes, "--delay", "0", "--fail-code", str(code), "--fail-after", "1", "--json")
     assert proc.returncode == exit_code, proc.stderr
-    assert records(proc.stdout)[-1]["outcome"] == outcome
+    assert result_of(records(proc.stdout))["outcome"] == outcome
 
 
 def test_every_code_that_means_fix_the_cluster_first_is_not_ready() -> None:
-    codes = (5973, 5974, 5976, 5050, 5070, 5072, 5073)
+    codes = sorted(NOT_READY)
+    assert {5973, 5974, 5976, 5050, 5070, 5072, 5073} <= set(codes)
     args = []
     for code in codes:
         args += ["--cluster", f"c{code}", "--fail-code", f"c{code}={code}"]
     proc = cli("check", "--simulate", "--delay", "0", "--fail-after", "1", "--json", *args)
     assert proc.returncode == 3, proc.stderr
     fleet = records(proc.stdout)[-1]
-    assert fleet["event"] == "fleet"
+    assert fleet["event"] == "summary"
     assert [c["outcome"] for c in fleet["clusters"]] == ["not-ready"] * len(codes)  # type: ignore[index, union-attr]
 
 

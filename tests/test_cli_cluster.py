@@ -11,31 +11,29 @@ from dataclasses import replace
 import pytest
 
 import clusupgrade
-from clusupgrade import ClusterInfo, NodeInfo, NodeState, Preflight, Simulator
+from clusupgrade import ClusterInfo, NodeInfo, NodeState, Preflight, Simulator, UpgradeResult
 from clusupgrade.cli.cluster import (
     SimSettings,
-    info_json,
     info_lines,
     judged,
-    level_text,
     model_of,
     node_table,
-    preflight_json,
-    preflight_lines,
-    preflight_verdict,
     read_report,
-    run_verdict,
     simulated,
     supports_more,
 )
+from clusupgrade.cli.endings import preflight_lines, preflight_outcome, preflight_sentence, raise_ending
 from clusupgrade.cli.output import Channel, Console
-from clusupgrade.cli.render import Levels
+from clusupgrade.cli.records import info_record, preflight_record
+from clusupgrade.cli.words import level_text
 from clusupgrade.simulator import SCENARIOS
+
+from .test_cli import record
 
 INFO = ClusterInfo(name="HV", os_version=(10, 0, 26100), highest_version=(11, 0), lowest_version=(10, 0),
                    mixed_mode=False, functional_level=10)
-WS2022 = "Windows Server 2022 or Azure Stack HCI / Azure Local (widely reported, not in Microsoft's reference)"
-WS2019 = "Windows Server 2019 (widely reported, not in Microsoft's reference)"
+WS2022 = "Windows Server 2022"
+WS2019 = "Windows Server 2019"
 
 
 def test_level_text_says_what_the_sources_say() -> None:
@@ -43,34 +41,45 @@ def test_level_text_says_what_the_sources_say() -> None:
     assert level_text(10) == f"10 ({WS2019})"
     assert level_text(11) == f"11 ({WS2022})"
     assert level_text(None) == "unknown"
-    assert level_text(99) == "99 (a level the sources do not name)"
+    assert level_text(99) == "99"
+
+
+def _raised(before: int | None, after: int | None, status: int = 0) -> UpgradeResult:
+    return UpgradeResult("hv", True, (), 0.5, status, level_before=before, level_after=after)
 
 
 @pytest.mark.parametrize(
-    ("levels", "nothing_to_do", "outcome", "code", "words"),
+    ("levels", "nothing_to_do", "outcome", "code", "words", "raised"),
     [
-        (Levels(10, 11), None, "raised", 0, f"raised cluster 'hv' from level 10 ({WS2019}) to 11 ({WS2022})"),
-        (Levels(11, 11), True, "nothing-to-raise", 0,
-         f"nothing to raise: cluster 'hv' is already at level 11 ({WS2022}) and no node supports a higher one"),
-        (Levels(10, 10), False, "not-raised", 1,
-         f"did not move: before 10 ({WS2019}), after 10 ({WS2019}) although its nodes support a higher one"),
-        (Levels(10, 10), None, "not-raised", 1, "whether its nodes support a higher level is unknown"),
-        (Levels(10, None), None, "succeeded", 0, "before and after is unknown"),
-        (Levels(None, None), None, "succeeded", 0, "reported success"),
+        ((10, 11), None, "raised", 0, f"raised cluster 'hv' from level 10 ({WS2019}) to 11 ({WS2022})", True),
+        ((11, 11), True, "nothing-to-raise", 0,
+         f"nothing to raise: cluster 'hv' is already at level 11 ({WS2022}) and no node supports a higher one", False),
+        ((10, 10), False, "failed", 1,
+         f"did not move: before 10 ({WS2019}), after 10 ({WS2019}) although its nodes support a higher one", False),
+        ((10, 10), None, "failed", 1, "whether its nodes support a higher level is unknown", False),
+        ((10, None), None, "state-unknown", 8, "before and after is unknown", None),
+        ((None, None), None, "state-unknown", 8, "reported success", None),
     ],
 )
 def test_a_raise_is_told_from_the_levels(
-    levels: Levels, nothing_to_do: bool | None, outcome: str, code: int, words: str
+    levels: tuple[int | None, int | None], nothing_to_do: bool | None, outcome: str, code: int, words: str,
+    raised: bool | None,
 ) -> None:
-    verdict = run_verdict("hv", levels, nothing_to_do)
-    assert (verdict.outcome, verdict.exit_code) == (outcome, code)
-    assert words in verdict.sentence
-    assert ("raised cluster" in verdict.sentence) == (outcome == "raised")
+    ending = raise_ending(_raised(*levels), nothing_to_do)
+    assert (ending.outcome, ending.exit_code, ending.raised) == (outcome, code, raised)
+    assert words in ending.message
+    assert ("raised cluster" in ending.message) == (outcome == "raised")
+
+
+def test_5975_is_raised_restart_required_exit_7() -> None:
+    ending = raise_ending(_raised(11, 12, 5975), None)
+    assert (ending.outcome, ending.exit_code, ending.restart_required) == ("raised-restart-required", 7, True)
+    assert ending.words == "raised, restart needed"
 
 
 def test_a_5975_that_did_not_move_says_so() -> None:
-    verdict = run_verdict("hv", Levels(11, 11), False, 5975)
-    assert verdict.exit_code == 1 and "it returned 5975" in verdict.sentence
+    ending = raise_ending(_raised(11, 11, 5975), False)
+    assert ending.exit_code == 1 and "it returned 5975" in ending.message and not ending.restart_required
 
 
 def _node(name: str, state: int, os: tuple[int, int, int] | None, highest: tuple[int, int] | None) -> NodeInfo:
@@ -88,10 +97,10 @@ def test_info_with_nodes() -> None:
     assert table[1].split() == ["hv1", "Up", "10.0.26100", "11"]
     assert table[2].split() == ["hv2", "Paused", "unknown", "unknown"]
     assert table[3].split() == ["hv3", "state", "7", "unknown", "10"]
-    data = json.loads(json.dumps(info_json(info)))
+    data = record(json.dumps(info_record("hv", info, simulated=False)))  # validated against the schema
     assert data["nodes"][1] == {"name": "hv2", "state": 2, "state_name": "Paused", "os_version": None,
                                 "highest_version": None, "highest_level": None, "lowest_version": None}
-    assert data["upgrade_version"] == 3 and data["functional_level_name"] == WS2019
+    assert data["upgrade_version"] == 3 and data["functional_level_name"] == f"10 ({WS2019})"
     assert node_table(())[0].split()[0] == "Name"
 
 
@@ -106,15 +115,15 @@ def test_preflight_not_ready_lists_each_blocker() -> None:
     lines = preflight_lines("hv", p)
     assert lines[0].startswith("not ready: cluster 'hv' cannot go from level 10")
     assert lines[1:] == [f"  - {b}" for b in blockers]
-    assert preflight_verdict("hv", p).exit_code == 3
-    assert preflight_json("hv", p)["blockers"] == list(blockers)
+    assert preflight_outcome(p) == "not-ready"
+    assert preflight_record("hv", p, simulated=False)["blockers"] == list(blockers)
 
 
 def test_preflight_ready_and_nothing_to_do() -> None:
-    ready = preflight_verdict("hv", Preflight(INFO, True, False, 11, ()))
-    assert ready.outcome == "ready" and f"to 11 ({WS2022})" in ready.sentence
-    nothing = preflight_verdict("hv", Preflight(INFO, False, True, None, ()))
-    assert nothing.outcome == "nothing-to-raise" and nothing.exit_code == 0
+    ready = Preflight(INFO, True, False, 11, ())
+    assert preflight_outcome(ready) == "ready" and f"to 11 ({WS2022})" in preflight_sentence("hv", ready)
+    nothing = Preflight(INFO, False, True, None, ())
+    assert preflight_outcome(nothing) == "nothing-to-raise"
 
 
 def test_supports_more_is_unknown_when_a_node_does_not_say() -> None:

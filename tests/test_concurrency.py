@@ -21,7 +21,7 @@ def test_other_python_threads_run_during_the_call(callback_thread: str) -> None:
     # be able to run Python code: if the worker held the GIL it could not
     # finish before the call returned.
     sim = Simulator((1, 2), delay=1.0, callback_thread=callback_thread)
-    stream = clusupgrade.phases(sim)
+    stream = clusupgrade.phases(sim, perform=True)
     next(stream)
     total = sum(i * i for i in range(200_000))
     assert total > 0
@@ -56,29 +56,39 @@ def test_many_threads_get_their_own_events() -> None:
 
 
 def test_one_simulator_runs_one_call_at_a_time() -> None:
-    # While one upgrade holds a simulated cluster, calls from other threads
-    # are refused with 5976, as a real cluster refuses them; once it has
-    # returned, the cluster takes calls again.
-    sim = Simulator((1, 2, 3), delay=0.2)
+    # While one upgrade runs on a simulated cluster, calls from other
+    # threads wait for it (MS-CMRP 3.1.4.3.7.18), then each decides on the
+    # state the one before left: nothing more to raise.  None is refused.
+    sim = Simulator((1, 2, 3), delay=0.05)
     errors: list[int] = []
+    spans: list[tuple[float, float]] = []
 
     def second() -> None:
         try:
-            clusupgrade.upgrade(sim)
+            result = clusupgrade.upgrade(sim)
         except clusupgrade.ClusterUpgradeError as err:
             errors.append(err.winerror)
+        else:
+            assert not result.raised or result.level_before == 11
+            spans.append((result.events[0].timestamp, result.events[-1].timestamp))
 
-    with clusupgrade.phases(sim) as stream:
+    with clusupgrade.phases(sim, perform=True) as stream:
         next(stream)
         threads = [threading.Thread(target=second) for _ in range(3)]
         for t in threads:
             t.start()
+        rest = list(stream)
+        assert [e.phase for e in rest] == [2, 3]
         for t in threads:
             t.join(30)
-        assert errors == [5976] * 3
-        assert [e.phase for e in stream] == [2, 3]
+    assert errors == []
     assert stream.result is not None and stream.result.raised
+    # One at a time: no two calls' phases overlap, and all came after the first's.
+    spans.sort()
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert spans[0][0] >= rest[-1].timestamp
     assert sim.runs == 4
+    assert clusupgrade.cluster_info(sim).functional_level == 12
     assert clusupgrade.check(sim).status == 0
 
 
@@ -101,7 +111,7 @@ def test_native_threads_leave_signals_to_python(callback_thread: str) -> None:
     # Ctrl+C always lands on a Python thread, and wakes the consumer's wait
     # at once; faults stay with the thread that caused them.
     sim = Simulator(delay=0.5, callback_thread=callback_thread)
-    with clusupgrade.phases(sim) as stream:
+    with clusupgrade.phases(sim, perform=True) as stream:
         event = next(stream)
         assert event.thread_id != threading.get_native_id()
         mask = blocked_signals(event.thread_id)

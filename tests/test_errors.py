@@ -17,7 +17,41 @@ def test_error_is_oserror_with_winerror() -> None:
     assert isinstance(err, OSError)
     assert err.winerror == 5976
     assert str(err).startswith("cluster 'c': error 5976 (ERROR_CLUSTER_UPGRADE_IN_PROGRESS)")
-    assert "Wait for the upgrade under way to finish." in str(err)
+    assert str(err).endswith(
+        "An upgrade is in progress, or a failed one left the cluster's persistent in-progress flag set: wait for "
+        "it; if none is running, read the cluster log (Get-ClusterLog -Cluster c -Destination .) before trying "
+        "again."
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "remedy"),
+    [
+        (1, "ERROR_INVALID_FUNCTION", "connect through a node of the cluster that runs Windows Server 2016 or later"),
+        (5974, "ERROR_CLUSTER_UPGRADE_FIX_QUORUM_NOT_SUPPORTED",
+         "start more of its member nodes until it regains quorum (Get-ClusterNode -Cluster hv | Where-Object "
+         "-Property State -EQ -Value Down | Start-ClusterNode), or stop it (Stop-Cluster -Cluster hv) and start "
+         "it again without ForceQuorum (Start-Cluster -Name hv)"),
+        (5980, "ERROR_NODE_NOT_ACTIVE_CLUSTER_MEMBER", "Every node must be up and an active member"),
+        (5037, "ERROR_ALL_NODES_NOT_AVAILABLE", "Every node must be up and an active member"),
+        (5975, "ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED", "Stop-Cluster -Cluster hv, then Start-Cluster -Name hv"),
+    ],
+)
+def test_codes_are_named_with_texts_and_remedies(code: int, name: str, remedy: str) -> None:
+    text = str(ClusterUpgradeError(code, cluster="hv"))
+    assert f"error {code} ({name})" in text and remedy in text
+    # "The cluster is too old" is not what error 1 means: it is the node
+    # that answered.
+    assert "too old" not in text
+
+
+@pytest.mark.parametrize("code", [5980, 5037])
+def test_5980_and_5037_are_not_ready(code: int) -> None:
+    from clusupgrade.cli.codes import EXIT_NOT_READY, error_outcome
+    from clusupgrade.outcome import FIX_FIRST
+
+    assert code in FIX_FIRST
+    assert error_outcome(ClusterUpgradeError(code)) == ("not-ready", EXIT_NOT_READY)
 
 
 def test_local_cluster_wording() -> None:
@@ -61,12 +95,12 @@ def test_real_cluster_off_windows_is_unavailable(cluster: str | None) -> None:
         assert err.cluster == cluster
         message = str(err)
         assert "only on Windows" in message
-        assert "RSAT-Clustering" in message and "Failover Clustering" in message
-        assert "Simulator" in message
+        assert "Windows Server 2016 or later (a cluster node, or a server with RSAT-Clustering)" in message
+        assert "Install-WindowsFeature" not in message and "Simulator" in message
 
 
 def test_error_from_iterator_names_events() -> None:
-    stream = clusupgrade.phases(Simulator(status=5050, fail_after=1, name="n1"))
+    stream = clusupgrade.phases(Simulator(status=5050, fail_after=1, name="n1"), perform=True)
     with pytest.raises(ClusterUpgradeError) as info:
         list(stream)
     assert info.value.cluster == "n1"

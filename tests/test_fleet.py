@@ -89,46 +89,132 @@ def test_per_cluster_timeout() -> None:
     late, done = fleet.outcomes
     assert isinstance(late, TimeoutError) and isinstance(late, ClusterUpgradeError)
     assert isinstance(done, UpgradeResult)
-    assert settle(slow) == [True, False]
+    assert isinstance(late, clusupgrade.ListeningStoppedError) and late.pending is not None
+    assert settle(slow) == ALL_TRUE
 
 
-def test_ctrl_c_leaves_every_call() -> None:
-    sims = [Simulator(name=f"s{i}", delay=1.0) for i in range(3)]
+ALL_TRUE = [True] * 5
+
+
+def test_ctrl_c_stops_listening_to_every_call() -> None:
+    sims = [Simulator(name=f"s{i}", delay=0.5) for i in range(3)]
     fleet = clusupgrade.upgrade_many(sims)
     for _ in range(3):
         next(fleet)
     interrupt_main_after(0.1)
     start = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         next(fleet)
-    assert time.monotonic() - start < 0.9
-    assert [settle(s) for s in sims] == [[True, False]] * 3
+    assert time.monotonic() - start < 0.45
+    assert any("stopped listening" in n for n in info.value.__notes__)
+    outcomes = fleet.outcomes
+    assert all(isinstance(o, clusupgrade.ListeningStoppedError) and o.pending is not None for o in outcomes)
+    assert [settle(s) for s in sims] == [ALL_TRUE] * 3
     assert list(fleet) == []
+    results = [o.pending.wait(10) for o in outcomes]  # type: ignore[union-attr]
+    assert all(r is not None and r.raised for r in results)
 
 
-def test_break_cancels_and_starts_no_more() -> None:
+def test_break_stops_listening_and_starts_no_more() -> None:
     sims = [Simulator(name=f"s{i}", delay=0.05) for i in range(4)]
     with clusupgrade.upgrade_many(sims, max_parallel=2) as fleet:
         for _ in fleet:
             break
     for sim in sims[:2]:
-        assert settle(sim)[-1] is False
+        assert settle(sim) == ALL_TRUE
     assert sims[2].runs == 0 and sims[3].runs == 0
+    # In flight: no longer listened to; never started: None.
+    assert all(isinstance(o, clusupgrade.ListeningStoppedError) for o in fleet.outcomes[:2])
     assert fleet.outcomes[2:] == [None, None]
 
 
-def test_same_simulator_twice_is_refused_the_second_time() -> None:
-    # Like a real cluster, a simulated one runs one upgrade at a time: the
-    # call that arrives while the other holds it gets 5976, and the level
-    # moves up once.
+def test_close_answers_true_and_starts_no_more() -> None:
+    sims = [Simulator(name=f"c{i}", delay=0.05) for i in range(3)]
+    fleet = clusupgrade.upgrade_many(sims, max_parallel=2)
+    next(fleet)
+    fleet.close()
+    assert list(fleet) == []
+    first, second, third = fleet.outcomes
+    assert isinstance(first, clusupgrade.ListeningStoppedError) and first.winerror == 1223
+    assert isinstance(second, clusupgrade.ListeningStoppedError)
+    assert third is None
+    assert settle(sims[0]) == ALL_TRUE and settle(sims[1]) == ALL_TRUE and sims[2].runs == 0
+
+
+def test_stop_starting_keeps_listening_to_the_running() -> None:
+    sims = [Simulator(name=f"t{i}", delay=0.02) for i in range(4)]
+    fleet = clusupgrade.upgrade_many(sims, max_parallel=2)
+    next(fleet)
+    fleet.stop_starting()
+    rest = list(fleet)
+    assert len(rest) == 9  # the two running calls' other phases
+    a, b, c, d = fleet.outcomes
+    assert isinstance(a, UpgradeResult) and isinstance(b, UpgradeResult) and a.raised and b.raised
+    assert c is None and d is None and sims[2].runs == 0
+    assert sims[0].answers == ALL_TRUE
+
+
+@pytest.mark.parametrize("how", ["name", "NAME", "simulator", "as given"])
+def test_abort_one_member(how: str) -> None:
+    sims = [Simulator(name=f"m{i}", delay=0.05) for i in range(3)]
+    given: list[object] = [sims[0], sims[1], sims[2]]
+    fleet = clusupgrade.upgrade_many(given)  # type: ignore[arg-type]
+    next(fleet)
+    which = {"name": "m1", "NAME": "M1", "simulator": sims[1], "as given": given[1]}[how]
+    fleet.abort(which)  # type: ignore[arg-type]
+    list(fleet)
+    ok0, aborted, ok2 = fleet.outcomes
+    assert isinstance(ok0, UpgradeResult) and isinstance(ok2, UpgradeResult)
+    assert isinstance(aborted, ClusterUpgradeError) and aborted.winerror == 1223
+    assert not isinstance(aborted, clusupgrade.ListeningStoppedError)
+    assert settle(sims[1])[-1] is False and settle(sims[0]) == ALL_TRUE and settle(sims[2]) == ALL_TRUE
+
+
+def test_abort_a_member_by_its_name_as_given() -> None:
+    sim = Simulator(name="real", delay=0.05)
+    fleet = clusupgrade.upgrade_many([sim, Simulator(name="other", delay=0.05)])
+    next(fleet)
+    fleet.abort("REAL")
+    list(fleet)
+    assert isinstance(fleet.outcomes[0], ClusterUpgradeError) and fleet.outcomes[0].winerror == 1223
+
+
+def test_abort_all_and_a_cluster_not_in_the_fleet() -> None:
+    sims = [Simulator(name=f"z{i}", delay=0.05) for i in range(3)]
+    fleet = clusupgrade.upgrade_many(sims, max_parallel=2)
+    with pytest.raises(ValueError, match="not a cluster of this fleet"):
+        fleet.abort("elsewhere")
+    with pytest.raises(ValueError):
+        fleet.abort(Simulator(name="z0"))
+    next(fleet)
+    fleet.abort()
+    list(fleet)
+    first, second, third = fleet.outcomes
+    assert all(isinstance(o, ClusterUpgradeError) and o.winerror == 1223 for o in (first, second))
+    assert third is None and sims[2].runs == 0, "abort() of all starts no more"
+    assert settle(sims[0])[-1] is False and settle(sims[1])[-1] is False
+
+
+def test_abort_of_a_member_not_started_never_starts_it() -> None:
+    sims = [Simulator(name=f"w{i}", delay=0.02) for i in range(3)]
+    fleet = clusupgrade.upgrade_many(sims, max_parallel=1)
+    next(fleet)
+    fleet.abort(sims[2])
+    list(fleet)
+    a, b, c = fleet.outcomes
+    assert isinstance(a, UpgradeResult) and isinstance(b, UpgradeResult) and c is None
+    assert sims[2].runs == 0
+
+
+def test_same_simulator_twice_waits_and_raises_once() -> None:
+    # Like a real cluster (MS-CMRP 3.1.4.3.7.18), a simulated one runs one
+    # upgrade at a time: the second call waits for the first, then finds
+    # nothing more to raise.  The level moves up once; nothing is refused.
     sim = Simulator((1, 2), delay=0.02, functional_level=11)
     fleet = clusupgrade.upgrade_many([sim, sim])
     list(fleet)
     assert sim.runs == 2
-    raised = [o for o in fleet.outcomes if isinstance(o, UpgradeResult)]
-    refused = [o for o in fleet.outcomes if isinstance(o, clusupgrade.ClusterUpgradeError)]
-    assert len(raised) == 1 and raised[0].raised and (raised[0].level_before, raised[0].level_after) == (11, 12)
-    assert [e.winerror for e in refused] == [5976] and refused[0].events == ()
+    assert all(isinstance(o, UpgradeResult) and o.status == 0 for o in fleet.outcomes)
     assert clusupgrade.cluster_info(sim).functional_level == 12
 
 
@@ -173,7 +259,7 @@ def test_a_timeout_does_not_end_the_fleet() -> None:
     assert isinstance(late, clusupgrade.UpgradeTimeoutError)
     assert all(isinstance(o, UpgradeResult) for o in done), done
     assert sum(e.cluster != "slow" for e in events) == 10
-    assert settle(slow)[-1] is False
+    assert settle(slow) == ALL_TRUE
 
 
 def test_a_member_timeout_holds_while_records_keep_arriving() -> None:
@@ -190,16 +276,16 @@ def test_a_member_timeout_holds_while_records_keep_arriving() -> None:
     assert isinstance(done, UpgradeResult)
     # Before the fix, the flood's deadline was only checked on an empty queue.
     assert time.monotonic() - start < 2.0
-    assert settle(flood)[-1] is False
+    assert all(settle(flood))
 
 
 def test_a_member_whose_thread_cannot_start_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     real_launch = fleet_module.launch
 
-    def starved(simulator: Simulator | None, make: Callable[..., _clusupgrade.Call]) -> _clusupgrade.Call:
+    def starved(simulator: Simulator | None, call: _clusupgrade.Call, **kw: bool) -> bool:
         if simulator is not None and simulator.name == "starved":
             raise OSError(8, "could not start the call's thread")
-        return real_launch(simulator, make)
+        return real_launch(simulator, call, **kw)
 
     monkeypatch.setattr(fleet_module, "launch", starved)
     sims = [Simulator(name="ok1"), Simulator(name="starved"), Simulator(name="ok2")]
@@ -216,25 +302,34 @@ class UndeliveredCall:
 
     def __init__(self, tag: int) -> None:
         self.lost = False
+        self.aborted = False
+        self.started = True
         self.caller_thread = 1  # its worker has begun
-        self._end = END_HEADER.pack(END_KIND, tag, 0, _clusupgrade.STAGE_UPGRADE, -1)
+        self._end = END_HEADER.pack(END_KIND, tag, 0, _clusupgrade.STAGE_UPGRADE, -1, 0)
 
     def end(self) -> bytes:
         return self._end
 
-    def cancel(self) -> None:
+    def abort(self) -> None:
+        pass
+
+    def detach(self) -> None:
         pass
 
 
 def test_a_member_whose_end_record_never_arrives_ends(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_launch = fleet_module.launch
+    real_call, real_launch = _clusupgrade.Call, fleet_module.launch
 
-    def lossy(simulator: Simulator | None, make: Callable[..., _clusupgrade.Call]) -> object:
-        if simulator is None:  # the cluster named "lost"
+    def lossy(items: object, name: str | None, *args: object, **kw: object) -> object:
+        if name == "lost":
             return UndeliveredCall(1)
-        return real_launch(simulator, make)
+        return real_call(items, name, *args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(fleet_module, "launch", lossy)
+    def launch(simulator: Simulator | None, call: object, **kw: bool) -> bool:
+        return True if isinstance(call, UndeliveredCall) else real_launch(simulator, call, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fleet_module._clusupgrade, "Call", lossy)
+    monkeypatch.setattr(fleet_module, "launch", launch)
     fleet = clusupgrade.upgrade_many([Simulator(name="real"), "lost"])  # no timeout
     assert len(list(fleet)) == 5
     real, lost = fleet.outcomes
@@ -274,27 +369,46 @@ def test_work_per_event_does_not_grow_with_the_fleet() -> None:
     assert large < 1.5 * small, (small, large)
 
 
-def test_cancel_while_a_member_starts_is_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_close_while_a_member_starts_is_reported_and_sends_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     sims = [Simulator(name=f"r{i}", delay=0.05) for i in range(3)]
     fleet = clusupgrade.upgrade_many(sims, max_parallel=3)
     real_launch = fleet_module.launch
 
-    def launch_then_cancel(simulator: Simulator | None, make: Callable[..., _clusupgrade.Call]) -> _clusupgrade.Call:
-        call = real_launch(simulator, make)
+    def close_then_launch(simulator: Simulator | None, call: _clusupgrade.Call, **kw: bool) -> bool:
         if simulator is sims[1]:
-            # Its call runs; the fleet has not stored it yet.  cancel() now,
-            # from another thread.
-            canceller = threading.Thread(target=fleet.cancel)
-            canceller.start()
-            canceller.join(5)
-        return call
+            # Its Call exists, nothing is sent yet: close() now, from another thread.
+            closer = threading.Thread(target=fleet.close)
+            closer.start()
+            closer.join(5)
+        return real_launch(simulator, call, **kw)
 
-    monkeypatch.setattr(fleet_module, "launch", launch_then_cancel)
+    monkeypatch.setattr(fleet_module, "launch", close_then_launch)
     assert list(fleet) == []
-    answers = [settle(s) for s in sims]
-    assert answers[0][-1] is False and answers[1][-1] is False, answers
-    assert answers[1].count(True) <= 1, answers
-    assert sims[2].runs == 0
+    first, second, third = fleet.outcomes
+    assert isinstance(first, clusupgrade.ListeningStoppedError) and first.pending is not None
+    assert second is None and third is None, "never started"
+    assert settle(sims[0]) == ALL_TRUE
+    assert sims[1].runs == 0 and sims[2].runs == 0
+
+
+def test_abort_while_a_member_starts_is_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    sims = [Simulator(name=f"q{i}", delay=0.05) for i in range(2)]
+    fleet = clusupgrade.upgrade_many(sims, max_parallel=2)
+    real_launch = fleet_module.launch
+
+    def launch_then_abort(simulator: Simulator | None, call: _clusupgrade.Call, **kw: bool) -> bool:
+        made = real_launch(simulator, call, **kw)
+        if simulator is sims[1]:
+            fleet.abort("q1")  # as a signal handler would, right after the start
+        return made
+
+    monkeypatch.setattr(fleet_module, "launch", launch_then_abort)
+    list(fleet)
+    ok, aborted = fleet.outcomes
+    assert isinstance(ok, UpgradeResult)
+    assert isinstance(aborted, ClusterUpgradeError) and aborted.winerror == 1223
+    answers = settle(sims[1])
+    assert answers[-1] is False and answers.count(True) <= 1, answers
 
 
 @needs_fork
@@ -305,6 +419,17 @@ def test_a_fleet_inherited_by_a_forked_child_fails_clearly() -> None:
     try:
         message = in_forked_child(lambda: list(fleet))  # what was queued, then the next wait
     finally:
-        fleet.cancel()
+        fleet.close()
     assert message.startswith("RuntimeError") and "fork" in message, message
-    assert [settle(s) for s in sims] == [[True, False]] * 2
+    assert [settle(s) for s in sims] == [ALL_TRUE] * 2
+
+
+def test_abort_still_reaches_a_member_no_longer_listened_to() -> None:
+    sims = [Simulator(name=f"g{i}", delay=0.1) for i in range(2)]
+    fleet = clusupgrade.upgrade_many(sims)
+    next(fleet)
+    fleet.close()
+    fleet.abort("g0")
+    answers = settle(sims[0])
+    assert answers[-1] is False and len(answers) < 5, answers
+    assert settle(sims[1]) == ALL_TRUE

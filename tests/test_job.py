@@ -30,7 +30,7 @@ def test_ctrl_c_interrupts_the_wait(timeout: float | None) -> None:
         job.wait(timeout)
     waited = time.monotonic() - start
     assert not job.finished, "the native call should still be blocked"
-    call.cancel()
+    call.abort()
     assert job.wait(10)
     assert job.answers() == [True, False]
     assert waited < 0.2 + 0.5, f"KeyboardInterrupt took {waited:.2f} s"
@@ -44,7 +44,7 @@ def test_the_wait_still_times_out_and_finishes() -> None:
     assert job.wait(0.3) is False
     assert 0.3 - 0.002 <= time.perf_counter() - start < SLOW
     assert job.wait(0) is False
-    call.cancel()
+    call.abort()
     assert job.wait(None) is True
     assert job.wait(0) is True
 

@@ -70,7 +70,7 @@ def test_5975_warns_of_a_restart_only_for_a_raise_that_moved(caplog: pytest.LogC
     raised = _logged(caplog, lambda: clusupgrade.upgrade(Simulator(name="lc5", status=5975)))
     assert [r.levelno for r in raised] == [logging.WARNING]
     assert "cluster 'lc5': The level WAS raised. Restart the cluster, not a node" in raised[0].getMessage()
-    assert "Stop-Cluster, then Start-Cluster" in raised[0].getMessage()
+    assert "Stop-Cluster -Cluster lc5, then Start-Cluster -Name lc5" in raised[0].getMessage()
     # A check raises nothing; a "success" whose level stayed put raised nothing either.
     assert _logged(caplog, lambda: clusupgrade.check(Simulator(name="lc5", status=5975))) == []
     stayed = Simulator.scenario("nothing-to-do", name="lc5", status=5975)

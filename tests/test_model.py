@@ -13,6 +13,8 @@ import queue
 import sys
 import time
 import warnings
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -79,29 +81,89 @@ def test_a_check_changes_nothing() -> None:
     assert clusupgrade.cluster_info(sim).functional_level == 11
 
 
-def test_second_concurrent_call_gets_5976() -> None:
-    sim = Simulator(delay=0.1)
-    with clusupgrade.phases(sim) as stream:
+def _start_second(sim: Simulator, call: Callable[[], clusupgrade.UpgradeResult]) -> Future[clusupgrade.UpgradeResult]:
+    """`call` on another thread, returned once it has begun natively (the
+    model counts it), so it is under way while the first still runs."""
+    pool = ThreadPoolExecutor(1)
+    future = pool.submit(call)
+    pool.shutdown(wait=False)
+    deadline = time.monotonic() + 30
+    while sim._model.running < 2 and not future.done() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return future
+
+
+@pytest.mark.parametrize("perform", [True, False])
+def test_a_second_call_waits_for_the_first_then_decides_on_the_new_state(perform: bool) -> None:
+    # MS-CMRP 3.1.4.3.7.18: the server proceeds only after waiting for any
+    # upgrade in progress.  Nodes on 2025 support 12 at most: once the first
+    # raise is done there is nothing more to do, so the second call succeeds
+    # (never 5976) and the level moves only once.
+    sim = Simulator(delay=0.05)
+    with clusupgrade.phases(sim, perform=True) as stream:
         next(stream)
-        for perform in (True, False):
-            error = refusal(sim, perform=perform)
-            assert error.winerror == 5976 and error.events == ()
-        # Reading the cluster is never refused.
+        second = _start_second(sim, lambda: clusupgrade.upgrade(sim, perform=perform))
+        assert not second.done()
+        # Reading the cluster is never held up.
         assert clusupgrade.cluster_info(sim).functional_level == 11
-        assert phases_of(tuple(stream)) == [2, 3, 4, 5]
+        first_events = [next(stream)] + list(stream)
+    result = second.result(30)
+    assert result.status == 0 and phases_of(result.events) == ([1, 2, 3, 4, 5] if perform else [1, 2])
+    # It began only once the first had ended.
+    assert min(e.timestamp for e in result.events) >= max(e.timestamp for e in first_events)
     assert stream.result is not None and stream.result.raised
+    assert clusupgrade.cluster_info(sim).functional_level == 12
+
+
+def test_a_second_raise_that_waited_raises_again_when_the_nodes_allow() -> None:
+    nodes = [SimNode(f"HV{i}", highest_level=13) for i in (1, 2)]
+    sim = Simulator(delay=0.05, nodes=nodes)
+    with clusupgrade.phases(sim, perform=True) as stream:
+        next(stream)
+        second = _start_second(sim, lambda: clusupgrade.upgrade(sim))
+        list(stream)
+    assert second.result(30).status == 0
+    assert clusupgrade.cluster_info(sim).functional_level == 13
 
 
 def test_the_flag_is_set_while_a_raise_runs_and_cleared_after() -> None:
-    sim = Simulator(delay=0.1)
-    with clusupgrade.phases(sim) as stream:
+    sim = Simulator(delay=0.05)
+    assert clusupgrade.cluster_info(sim).upgrade_in_progress is False
+    with clusupgrade.phases(sim, perform=True) as stream:
         next(stream)
-        assert refusal(sim).winerror == 5976
-        stream.cancel()
-    sim.wait(10)
-    # Cancelled (1223): nothing raised, and the cluster takes calls again.
-    assert clusupgrade.cluster_info(sim).functional_level == 11
-    assert clusupgrade.upgrade(sim).raised
+        assert clusupgrade.cluster_info(sim).upgrade_in_progress is True
+        list(stream)
+    assert clusupgrade.cluster_info(sim).upgrade_in_progress is False
+    assert clusupgrade.cluster_info(sim).functional_level == 12
+    # A check sets nothing.
+    check = Simulator(delay=0.05, check_phases=(1, 2, 2))
+    with clusupgrade.phases(check, perform=False) as stream:
+        next(stream)
+        assert clusupgrade.cluster_info(check).upgrade_in_progress is False
+
+
+@pytest.mark.parametrize("scripted", [{}, {"status": 5977, "fail_after": 3}])
+def test_a_raise_that_leaves_the_flag_set_makes_every_later_call_5976(scripted: dict[str, int]) -> None:
+    sim = Simulator(leaves_in_progress=True, **scripted)  # type: ignore[arg-type]
+    if scripted:
+        assert refusal(sim).winerror == 5977
+    else:
+        assert clusupgrade.upgrade(sim).raised
+    info = clusupgrade.cluster_info(sim)
+    assert info.upgrade_in_progress is True
+    assert info.functional_level == (11 if scripted else 12)
+    # (A scripted status overrides the model's 5976: only the model's case
+    # asks again.)
+    if not scripted:
+        for perform in (True, False):
+            error = refusal(sim, perform=perform)
+            assert error.winerror == 5976 and error.events == ()
+
+
+def test_5976_comes_only_from_the_flag() -> None:
+    assert refusal(Simulator(upgrade_in_progress=True)).winerror == 5976
+    with pytest.raises(TypeError, match="leaves_in_progress"):
+        Simulator(leaves_in_progress=1)  # type: ignore[arg-type]
 
 
 # The level moves in C, when the native call returns.
@@ -109,7 +171,7 @@ def test_the_flag_is_set_while_a_raise_runs_and_cleared_after() -> None:
 
 def test_the_level_moves_although_nobody_reads_the_end() -> None:
     sim = Simulator(delay=0.05)
-    stream = clusupgrade.phases(sim)
+    stream = clusupgrade.phases(sim, perform=True)
     assert phases_of(tuple(next(stream) for _ in range(5))) == [1, 2, 3, 4, 5]
     del stream  # before the end record was read: no Python code concludes
     assert sim.wait(10)
@@ -120,19 +182,29 @@ def test_the_level_moves_although_the_stream_is_dropped_at_start() -> None:
     # A cluster that reports no phases needs no answer: dropping the stream
     # right after the start cannot stop it.
     sim = Simulator((), delay=0.2)
-    with clusupgrade.phases(sim):
+    with clusupgrade.phases(sim, perform=True):
         pass
     assert sim.wait(10) and sim.runs == 1
     assert clusupgrade.cluster_info(sim).functional_level == 12
 
 
-def test_a_cancelled_call_does_not_raise() -> None:
+def test_an_aborted_call_does_not_raise() -> None:
     sim = Simulator(delay=0.05)
-    stream = clusupgrade.phases(sim)
+    stream = clusupgrade.phases(sim, perform=True)
     next(stream)
+    stream.abort()
     del stream
     assert sim.wait(10) and sim.answers == [True, False]
     assert clusupgrade.cluster_info(sim).functional_level == 11
+
+
+def test_a_dropped_stream_still_raises() -> None:
+    sim = Simulator(delay=0.05)
+    stream = clusupgrade.phases(sim, perform=True)
+    next(stream)
+    del stream
+    assert sim.wait(10) and sim.answers == [True] * 5
+    assert clusupgrade.cluster_info(sim).functional_level == 12
 
 
 # The script overrides the model, for rehearsing faults.
@@ -187,14 +259,15 @@ def test_the_cluster_describes_itself() -> None:
     ]
     info = clusupgrade.cluster_info(Simulator(name="lab", nodes=nodes, functional_level=11, upgrade_version=4))
     assert (info.name, info.functional_level, info.upgrade_version) == ("lab", 11, 4)
-    # The first node that is up (or paused) answers.
-    assert info.os_version == (10, 0, 20348) and info.highest_version == (11, 20348)
-    assert info.lowest_version == (10, 20348) and info.mixed_mode
+    # The first node that is up (or paused) answers.  Versions are (major,
+    # upgrade version); a build the table does not know reports upgrade 0.
+    assert info.os_version == (10, 0, 20348) and info.highest_version == (11, 4)
+    assert info.lowest_version == (10, 3) and info.mixed_mode
     assert [(n.name, n.state, n.os_version, n.highest_version, n.lowest_version, n.highest_level)
             for n in info.nodes] == [
-        ("HV1", NodeState.DOWN, (10, 0, 26100), (12, 26100), (11, 26100), 12),
-        ("HV2", NodeState.UP, (10, 0, 20348), (11, 20348), (10, 20348), 11),
-        ("HV3", NodeState.PAUSED, (10, 0, 9999), (13, 9999), (9, 9999), 13),
+        ("HV1", NodeState.DOWN, (10, 0, 26100), (12, 5), (11, 4), 12),
+        ("HV2", NodeState.UP, (10, 0, 20348), (11, 4), (10, 3), 11),
+        ("HV3", NodeState.PAUSED, (10, 0, 9999), (13, 0), (9, 3), 13),
     ]
     assert not clusupgrade.cluster_info(Simulator()).mixed_mode
 
@@ -346,7 +419,7 @@ def test_many_checks_on_one_simulator_hold_nothing() -> None:
 def test_dropping_the_simulator_and_a_running_stream() -> None:
     sim = Simulator(delay=0.05, callback_thread="native")
     model = sim._model  # only to watch its count; the Simulator and the stream go
-    stream = clusupgrade.phases(sim)
+    stream = clusupgrade.phases(sim, perform=True)
     next(stream)
     assert model.refs > 1
     del sim, stream
@@ -364,7 +437,7 @@ def test_dropping_the_simulator_and_a_running_stream() -> None:
 def test_fork_while_a_call_runs() -> None:
     busy = Simulator(delay=0.5)
     idle = Simulator()
-    stream = clusupgrade.phases(busy)
+    stream = clusupgrade.phases(busy, perform=True)
     next(stream)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork() with threads running

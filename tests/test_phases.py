@@ -46,7 +46,7 @@ def test_callback_thread_is_reported(callback_thread: str) -> None:
 @pytest.mark.parametrize("mode", ["caller", "native"])
 def test_callback_thread_is_the_calling_thread_or_another(mode: str) -> None:
     sim = Simulator(phases=(1, 2, 3), callback_thread=mode)
-    with clusupgrade.phases(sim) as stream:
+    with clusupgrade.phases(sim, perform=True) as stream:
         events = list(stream)
         caller = stream.caller_thread_id
     assert caller
@@ -144,7 +144,7 @@ def test_check_not_ready() -> None:
 
 
 def test_phases_iterator_yields_then_result(callback_thread: str) -> None:
-    stream = clusupgrade.phases(Simulator(callback_thread=callback_thread))
+    stream = clusupgrade.phases(Simulator(callback_thread=callback_thread), perform=True)
     assert stream.result is None
     seen = [event for event in stream]
     assert all(isinstance(e, PhaseEvent) for e in seen)
@@ -154,7 +154,7 @@ def test_phases_iterator_yields_then_result(callback_thread: str) -> None:
 
 
 def test_phases_iterator_raises_at_end_on_failure() -> None:
-    stream = clusupgrade.phases(Simulator(fail_after=2, status=5974))
+    stream = clusupgrade.phases(Simulator(fail_after=2, status=5974), perform=True)
     got = []
     with pytest.raises(clusupgrade.ClusterUpgradeError) as info:
         for event in stream:
@@ -166,7 +166,7 @@ def test_phases_iterator_raises_at_end_on_failure() -> None:
 
 def test_call_starts_on_first_next() -> None:
     sim = Simulator()
-    stream = clusupgrade.phases(sim)
+    stream = clusupgrade.phases(sim, perform=True)
     time.sleep(0.05)
     assert sim.runs == 0
     next(stream)

@@ -127,7 +127,7 @@ def test_subinterpreter_is_refused_and_the_main_one_goes_on(runner: str, thread:
         from clusupgrade import Simulator
 
         # A call in flight while the subinterpreter comes and goes.
-        stream = clusupgrade.phases(Simulator(delay=0.3, callback_thread={thread!r}), timeout=10)
+        stream = clusupgrade.phases(Simulator(delay=0.3, callback_thread={thread!r}), timeout=10, perform=True)
         got = [int(next(stream).phase)]
         print(import_in_subinterpreter())
         got += [int(event.phase) for event in stream]
@@ -215,7 +215,7 @@ def child():
 
 hung = 0
 for _ in range(FORKS):
-    stream = clusupgrade.phases(Simulator(tuple(range(1, 1_000_000)), callback_thread={thread!r}))
+    stream = clusupgrade.phases(Simulator(tuple(range(1, 1_000_000)), callback_thread={thread!r}), perform=True)
     for _ in range(50):
         next(stream)
     # Hold the GIL a while, so that the callback is waiting for it.
@@ -282,7 +282,7 @@ def test_a_child_makes_calls_of_its_own() -> None:
 import asyncio, os, sys
 import clusupgrade
 from clusupgrade import Simulator
-stream = clusupgrade.phases(Simulator(delay=0.2))
+stream = clusupgrade.phases(Simulator(delay=0.2), perform=True)
 next(stream)  # in flight at the fork
 pid = os.fork()
 if pid == 0:
@@ -348,7 +348,7 @@ import os, sys, time
 import clusupgrade
 from clusupgrade import Simulator
 sim = Simulator(delay=0.3)
-stream = clusupgrade.phases(sim)
+stream = clusupgrade.phases(sim, perform=True)
 next(stream)
 pid = os.fork()
 if pid == 0:

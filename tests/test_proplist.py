@@ -191,7 +191,11 @@ def test_the_simulators_lists_are_real_property_lists() -> None:
     found = sections.parse(end[END_HEADER.size :])
     cluster = sections.data_of(found, sections.CLUSTER_PROPS)
     assert cluster is not None
-    assert proplist.parse(cluster) == {"Name": "lab-é", "ClusterFunctionalLevel": 10, "ClusterUpgradeVersion": 7}
+    assert proplist.parse(cluster) == {"Name": "lab-é", "ClusterFunctionalLevel": 10}
+    # ClusterUpgradeVersion is read/write: the simulator reports it there.
+    writable = sections.data_of(found, sections.CLUSTER_PROPS_RW)
+    assert writable is not None
+    assert proplist.parse(writable) == {"Name": "lab-é", "ClusterUpgradeVersion": 7}
     nodes = [s.data for s in found if s.id == sections.NODE]
     assert len(nodes) == 3
     state, props_status, name_bytes = struct.unpack_from("=iII", nodes[0])
@@ -199,5 +203,5 @@ def test_the_simulators_lists_are_real_property_lists() -> None:
     node = proplist.parse(nodes[0][12 + name_bytes + (-name_bytes % 4) :])
     assert node == {
         "NodeName": "HV1", "MajorVersion": 10, "MinorVersion": 0, "BuildNumber": 26100, "CSDVersion": "",
-        "NodeHighestVersion": (12 << 16) | 26100, "NodeLowestVersion": (11 << 16) | 26100,
+        "NodeHighestVersion": (12 << 16) | 5, "NodeLowestVersion": (11 << 16) | 4,
     }

@@ -23,7 +23,7 @@ def test_an_async_stream_starts_no_python_thread(callback_thread: str) -> None:
     before = set(threading.enumerate())
 
     async def main() -> set[threading.Thread]:
-        stream = clusupgrade.aphases(Simulator(delay=0.05, callback_thread=callback_thread))
+        stream = clusupgrade.aphases(Simulator(delay=0.05, callback_thread=callback_thread), perform=True)
         async with stream:
             await stream.__anext__()
             during = set(threading.enumerate())
@@ -41,7 +41,7 @@ def test_the_relay_ends_with_the_call_while_the_stream_is_kept() -> None:
     assert relays_back_to(0), "relays of earlier tests still run"
 
     async def main() -> tuple[list[int], bool]:
-        stream = clusupgrade.aphases(Simulator())
+        stream = clusupgrade.aphases(Simulator(), perform=True)
         got = [int(event.phase) async for event in stream]
         deadline = time.monotonic() + 5
         while _clusupgrade.relays() != 0 and time.monotonic() < deadline:
@@ -57,7 +57,8 @@ def test_a_flood_of_records_arrives_whole(callback_thread: str) -> None:
     phases = tuple(range(1, 20_001))
 
     async def main() -> list[int]:
-        return [int(e.phase) async for e in clusupgrade.aphases(Simulator(phases, callback_thread=callback_thread))]
+        stream = clusupgrade.aphases(Simulator(phases, callback_thread=callback_thread), perform=True)
+        return [int(e.phase) async for e in stream]
 
     assert asyncio.run(main()) == list(phases)
 
@@ -113,7 +114,7 @@ try:
 except RuntimeError as exc:
     print("refused:", exc)
 async def main():
-    async for _ in clusupgrade.aphases(clusupgrade.Simulator()):
+    async for _ in clusupgrade.aphases(clusupgrade.Simulator(), perform=True):
         pass
 try:
     asyncio.run(main())
@@ -131,7 +132,7 @@ EXITS = {
     "loop closed": """
 async def main():
     global stream
-    stream = clusupgrade.aphases(Simulator(delay={delay}, callback_thread={thread!r}))
+    stream = clusupgrade.aphases(Simulator(delay={delay}, callback_thread={thread!r}), perform=True)
     print(int((await stream.__anext__()).phase), flush=True)
 asyncio.run(main())
 """,
@@ -139,7 +140,7 @@ asyncio.run(main())
     "loop left open": """
 async def main():
     global stream
-    stream = clusupgrade.aphases(Simulator(delay={delay}, callback_thread={thread!r}))
+    stream = clusupgrade.aphases(Simulator(delay={delay}, callback_thread={thread!r}), perform=True)
     print(int((await stream.__anext__()).phase), flush=True)
 asyncio.new_event_loop().run_until_complete(main())
 """,
@@ -147,14 +148,14 @@ asyncio.new_event_loop().run_until_complete(main())
     "records racing shutdown": """
 async def main():
     global stream
-    stream = clusupgrade.aphases(Simulator(tuple(range(1, 2_000_000)), callback_thread={thread!r}))
+    stream = clusupgrade.aphases(Simulator(tuple(range(1, 2_000_000)), callback_thread={thread!r}), perform=True)
     print(int((await stream.__anext__()).phase), flush=True)
 asyncio.new_event_loop().run_until_complete(main())
 """,
     # sys.exit from inside the coroutine.
     "sys.exit(3)": """
 async def main():
-    stream = clusupgrade.aphases(Simulator(delay={delay}, callback_thread={thread!r}))
+    stream = clusupgrade.aphases(Simulator(delay={delay}, callback_thread={thread!r}), perform=True)
     print(int((await stream.__anext__()).phase), flush=True)
     sys.exit(3)
 asyncio.run(main())
@@ -212,7 +213,7 @@ def test_relays_leak_no_references(path: str, monkeypatch: pytest.MonkeyPatch) -
         raise LookupError("step failed")
 
     async def drop() -> None:
-        stream = clusupgrade.aphases(Simulator(delay=0.01))
+        stream = clusupgrade.aphases(Simulator(delay=0.01), perform=True)
         await stream.__anext__()
 
     actions = {
@@ -243,7 +244,7 @@ def test_an_undelivered_end_record_still_reaches_the_awaiting_task() -> None:
     from clusupgrade.aio import _Relay
     from clusupgrade.phase import END_HEADER
 
-    end = END_HEADER.pack(ord("E"), 0, 0, 2, -1)
+    end = END_HEADER.pack(ord("E"), 0, 0, 2, -1, 0)
 
     class FinishedCall:
         def end(self) -> bytes:

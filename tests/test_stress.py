@@ -71,7 +71,7 @@ try:
     while True:
         clusupgrade.upgrade(clusupgrade.Simulator(delay=0.002, callback_thread=mode),
                             on_phase=lambda e: None)
-        stream = clusupgrade.phases(clusupgrade.Simulator(delay=0.003, callback_thread=mode))
+        stream = clusupgrade.phases(clusupgrade.Simulator(delay=0.003, callback_thread=mode), perform=True)
         for event in stream:
             if event.sequence == 2:
                 break
@@ -114,7 +114,7 @@ import sys, random, time, threading, clusupgrade
 rng = random.Random(int(sys.argv[1]))
 mode = "native" if rng.random() < 0.5 else "caller"
 sims = [clusupgrade.Simulator(tuple(range(1, 20_000)), callback_thread=mode) for _ in range(3)]
-streams = [clusupgrade.phases(s) for s in sims]
+streams = [clusupgrade.phases(s, perform=True) for s in sims]
 for s in streams:
     next(s)
 slow = clusupgrade.Simulator(delay=0.05, callback_thread=mode)
@@ -125,7 +125,7 @@ def upgrade_slowly():
         # Starting a call once shutdown has begun is refused, by design.
         assert "interpreter is exiting" in str(exc)
     except clusupgrade.ClusterUpgradeError as exc:
-        # A call in flight when shutdown began is answered FALSE.
+        # A call whose worker begins once shutdown has begun is not made.
         assert exc.winerror == 1223 and "interpreter is exiting" in str(exc), exc
 threading.Thread(target=upgrade_slowly, daemon=True).start()
 time.sleep(rng.uniform(0, 0.05))

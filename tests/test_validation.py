@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import queue
 
 import pytest
@@ -23,9 +24,9 @@ from clusupgrade.phase import END_HEADER, PHASE_RECORD
     ],
 )
 def test_bad_cluster(cluster: object, error: type[Exception], words: str) -> None:
-    for call in (clusupgrade.upgrade, clusupgrade.check, clusupgrade.phases):
+    for call in (clusupgrade.upgrade, clusupgrade.check, functools.partial(clusupgrade.phases, perform=True)):
         with pytest.raises(error, match=words):
-            call(cluster)  # type: ignore[arg-type]
+            call(cluster)  # type: ignore[operator]
 
 
 def test_longest_name_is_accepted_and_reaches_the_backend() -> None:
@@ -57,11 +58,11 @@ def test_bad_timeout(timeout: object, error: type[Exception], words: str) -> Non
     calls = [
         lambda: clusupgrade.upgrade(sim, timeout=timeout),
         lambda: clusupgrade.check(sim, timeout=timeout),
-        lambda: clusupgrade.phases(sim, timeout=timeout),
+        lambda: clusupgrade.phases(sim, timeout=timeout, perform=True),
         lambda: clusupgrade.cluster_info(sim, timeout=timeout),
         lambda: clusupgrade.preflight(sim, timeout=timeout),
         lambda: clusupgrade.upgrade_many([sim], timeout=timeout),
-        lambda: clusupgrade.aphases(sim, timeout=timeout),
+        lambda: clusupgrade.aphases(sim, timeout=timeout, perform=True),
     ]
     for call in calls:
         with pytest.raises(error, match=words):
@@ -174,7 +175,7 @@ class TestNativeCall:
         items: queue.SimpleQueue[object] = queue.SimpleQueue()
         call = _clusupgrade.Call(items, None, True, ((1, 2), 0, 0, -1, 0, False))
         end = call.run()
-        assert END_HEADER.unpack_from(end) == (ord("E"), 0, 0, _clusupgrade.STAGE_UPGRADE, -1)
+        assert END_HEADER.unpack_from(end)[:5] == (ord("E"), 0, 0, _clusupgrade.STAGE_UPGRADE, -1)
         assert call.end() == end
         assert call.job.answers() == [True, True]
         record = items.get_nowait()
@@ -183,14 +184,38 @@ class TestNativeCall:
         with pytest.raises(RuntimeError, match="only once"):
             call.run()
 
-    def test_cancelled_before_run(self) -> None:
+    def test_aborted_before_run(self) -> None:
         items: queue.SimpleQueue[object] = queue.SimpleQueue()
         call = _clusupgrade.Call(items, None, True, ((1, 2), 0, 0, -1, 0, True))
-        call.cancel()
-        assert call.cancelled
+        call.abort()
+        assert call.aborted
         assert END_HEADER.unpack_from(call.run())[2:4] == (1223, _clusupgrade.STAGE_UPGRADE)
         assert call.job.answers() == [False]
         assert items.empty()
+
+    @pytest.mark.parametrize("how", ["detach", "abort"])
+    def test_start_refuses_a_call_left_before_it_started(self, how: str) -> None:
+        call = _clusupgrade.Call(queue.SimpleQueue(), None, True, ((1, 2), 0, 0, -1, 0, True))
+        getattr(call, how)()
+        assert call.start() is False
+        assert not call.started and not call.job.started and call.end() is None
+
+    def test_detach_forwards_nothing_and_answers_true(self) -> None:
+        items: queue.SimpleQueue[object] = queue.SimpleQueue()
+        call = _clusupgrade.Call(items, None, True, ((1, 2, 3), 300_000_000, 0, -1, 0, True))
+        assert call.start() is True
+        first = items.get(timeout=10)
+        call.detach()
+        assert call.detached and not call.aborted
+        job = call.job
+        assert job.wait(10)
+        assert job.answers() == [True, True, True]
+        assert PHASE_RECORD.unpack(first)[2] == 1
+        later = [items.get_nowait() for _ in range(items.qsize())]
+        assert all(r[0] == ord("P") for r in later), "no end record after detach()"  # type: ignore[index]
+        end = call.end()
+        assert end is not None and END_HEADER.unpack_from(end)[2] == 0
+        assert END_HEADER.unpack_from(end)[5] >= 600_000_000  # duration_ns: two delays at least
 
     def test_start_delivers_outcome_last(self) -> None:
         items: queue.SimpleQueue[object] = queue.SimpleQueue()
@@ -231,7 +256,7 @@ class TestNativeCall:
         assert quick.job.wait(10) and not slow.job.finished
         with pytest.raises(TypeError, match="after"):
             _clusupgrade.Call(items, None, True, None, after=quick.job)  # type: ignore[call-arg]
-        slow.cancel()
+        slow.abort()
         assert slow.job.wait(10)
 
     def test_measure_adds_up_gil_time(self) -> None:

@@ -134,7 +134,7 @@ def test_foreign_thread_differs_from_caller(double: Double) -> None:
     same = {}
     for thread in ("caller", "foreign"):
         double.script(phases=(1, 2), thread=thread)
-        with clusupgrade.phases("c") as stream:
+        with clusupgrade.phases("c", perform=True) as stream:
             events = list(stream)
             same[thread] = {e.thread_id == stream.caller_thread_id for e in events}
     assert same == {"caller": {True}, "foreign": {False}}
@@ -193,9 +193,9 @@ def test_open_failures(double: Double, code: int) -> None:
     assert "open=unreachable;" in log and "closed" not in log
 
 
-def test_ctrl_c_answers_false(double: Double) -> None:
+def test_ctrl_c_answers_true(double: Double) -> None:
     double.script(phases=(1, 2, 3), delay_ms=1000, thread="foreign")
-    stream = clusupgrade.phases("c")
+    stream = clusupgrade.phases("c", perform=True)
     next(stream)
     interrupt_main_after(0.1)
     start = time.monotonic()
@@ -207,22 +207,29 @@ def test_ctrl_c_answers_false(double: Double) -> None:
     while "closed" not in log and time.monotonic() < deadline:
         time.sleep(0.1)
         log += double.log()
-    assert "answers=10;" in log
+    assert "answers=111;" in log  # stopping to listen never answers FALSE
 
 
 @pytest.mark.parametrize("thread", ["caller", "foreign"])
-def test_timeout_and_cancel(double: Double, thread: str) -> None:
+def test_timeout_and_break_answer_true_abort_false(double: Double, thread: str) -> None:
     double.script(phases=(1, 2, 3), delay_ms=700, thread=thread)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError) as info:
         clusupgrade.upgrade("c", timeout=0.2)
-    time.sleep(1.0)
+    pending = info.value.pending  # type: ignore[attr-defined]
+    assert pending is not None and pending.wait(10) is not None
     double.script(phases=(1, 2, 3), delay_ms=100, thread=thread)
-    with clusupgrade.phases("c") as stream:
+    with clusupgrade.phases("c", perform=True) as stream:
         for _ in stream:
             break
-    time.sleep(0.5)
+    assert stream.pending is not None and stream.pending.wait(10) is not None
+    double.script(phases=(1, 2, 3), delay_ms=100, thread=thread)
+    stream = clusupgrade.phases("c", perform=True)
+    next(stream)
+    stream.abort()
+    with pytest.raises(clusupgrade.ClusterUpgradeError):
+        list(stream)
     log = double.log()
-    assert log.count("answers=10;") == 2, log
+    assert log.count("answers=111;") == 2 and log.count("answers=10;") == 1, log
 
 
 def _subprocess_env(**extra: str) -> dict[str, str]:
@@ -394,17 +401,25 @@ def cluster_list(level: int | None = 10, upgrade_version: int | None = 3, extra:
     return proplist(props, malformed)
 
 
-def node_list(version: tuple[int, int, int] | None, level: int | None, malformed: str = "") -> bytes:
-    """A node's read-only common properties as the double sends them."""
-    build = version[2] & 0xFFFF if version else 0
+def cluster_rw_list(upgrade_version: int | None = None) -> bytes:
+    """The cluster's read-write common properties as the double sends them."""
+    props = [sz("Description", "test double")]
+    if upgrade_version is not None:
+        props.append(dword("ClusterUpgradeVersion", upgrade_version))
+    return proplist(props)
+
+
+def node_list(version: tuple[int, int, int] | None, level: int | None, malformed: str = "", upgrade: int = 0) -> bytes:
+    """A node's read-only common properties as the double sends them: the
+    versions' low word is the upgrade version, not the OS build."""
     props = []
     if version:
         major, minor, number = version
         props += [dword("MajorVersion", major), dword("MinorVersion", minor), dword("BuildNumber", number)]
     props.append(sz("CSDVersion", ""))
     if level is not None:
-        props.append(dword("NodeHighestVersion", level << 16 | build))
-        props.append(dword("NodeLowestVersion", (level - 1) << 16 | build))
+        props.append(dword("NodeHighestVersion", level << 16 | upgrade))
+        props.append(dword("NodeLowestVersion", (level - 1) << 16 | upgrade))
     return proplist(props, malformed)
 
 
@@ -439,29 +454,33 @@ def section(found: tuple[sections.Section, ...], ident: int) -> tuple[int, bytes
 def query(cluster: str | None = "c") -> tuple[int, int, tuple[sections.Section, ...]]:
     """A KIND_QUERY call on this thread: (status, stage, sections)."""
     end = _clusupgrade.Call(queue.SimpleQueue(), cluster, kind=_clusupgrade.KIND_QUERY).run()
-    _, _, status, stage, _ = END_HEADER.unpack_from(end)
+    _, _, status, stage, _, _ = END_HEADER.unpack_from(end)
     return status, stage, sections.parse(end[END_HEADER.size :])
 
 
 def upgrade_call(perform: bool) -> tuple[int, tuple[sections.Section, ...]]:
     """A KIND_UPGRADE call on this thread: (status, sections)."""
     end = _clusupgrade.Call(queue.SimpleQueue(), "c", perform).run()
-    _, _, status, _, _ = END_HEADER.unpack_from(end)
+    _, _, status, _, _, _ = END_HEADER.unpack_from(end)
     return status, sections.parse(end[END_HEADER.size :])
 
 
 def test_query_reads_the_properties_and_every_node(double: Double) -> None:
-    double.script(level=11, upgrade_version=5, nodes="HV1:up:10.0.20348:12,HV2:paused:10.0.26100:12")
+    double.script(level=11, upgrade_version=5, nodes="HV1:up:10.0.20348:12,HV2:paused:10.0.26100:12:5")
     before = double.handles()
     status, stage, found = query("hv-prod")
     assert (status, stage) == (0, _clusupgrade.STAGE_UPGRADE)
     ids = [s.id for s in found]
-    assert ids == [sections.INFO, sections.CLUSTER_PROPS, sections.NODES, sections.NODE, sections.NODE]
+    assert ids == [
+        sections.INFO, sections.CLUSTER_PROPS, sections.CLUSTER_PROPS_RW, sections.NODES, sections.NODE, sections.NODE
+    ]
     assert section(found, sections.CLUSTER_PROPS) == (0, cluster_list(level=11, upgrade_version=5))
+    # The read-write common properties too (CLUSCTL_CLUSTER_GET_COMMON_PROPERTIES).
+    assert section(found, sections.CLUSTER_PROPS_RW) == (0, cluster_rw_list())
     assert section(found, sections.NODES) == (0, struct.pack("=I", 2))
     assert nodes_in(found) == [
         NodeSection("HV1", 0, 0, node_list((10, 0, 20348), 12)),
-        NodeSection("HV2", 2, 0, node_list((10, 0, 26100), 12)),
+        NodeSection("HV2", 2, 0, node_list((10, 0, 26100), 12, upgrade=5)),
     ]
     assert double.assert_all_closed(before) == {"cluster": 1, "enum": 1, "node": 2}
     log = double.log()
@@ -469,6 +488,18 @@ def test_query_reads_the_properties_and_every_node(double: Double) -> None:
     # before the cluster.
     assert log.index("enum_close;") < log.index("node_open=HV1;")
     assert log.endswith("node_close=HV2;closed=1;")
+    assert log.count("control;") == 2 and log.count("rw;") == 1
+
+
+def test_query_takes_the_upgrade_version_from_the_read_write_list(double: Double) -> None:
+    # Microsoft documents ClusterUpgradeVersion as read/write: where the
+    # read-only list lacks it, the read-write one has it.
+    double.script(level=11, upgrade_version=5, upgrade_version_in="rw")
+    _, _, found = query()
+    assert section(found, sections.CLUSTER_PROPS) == (0, cluster_list(level=11, upgrade_version=None))
+    assert section(found, sections.CLUSTER_PROPS_RW) == (0, cluster_rw_list(upgrade_version=5))
+    info = clusupgrade.cluster_info("c")
+    assert (info.functional_level, info.upgrade_version) == (11, 5)
 
 
 @pytest.mark.parametrize("claim", [4096, 2**32 - 1])
@@ -523,8 +554,10 @@ def test_endless_more_data_is_asked_a_bounded_number_of_times(double: Double) ->
     status, _, found = query()
     assert status == 0
     assert section(found, sections.CLUSTER_PROPS) == (234, b"")
+    assert section(found, sections.CLUSTER_PROPS_RW) == (234, b"")
     assert [(n.name, n.props_status, n.props) for n in nodes_in(found)] == [("HV1", 234, b""), ("HV2", 234, b"")]
-    assert double.log().count("control;") == ROUNDS
+    # Each list (read-only, read-write) is asked ROUNDS times, no more.
+    assert double.log().count("control;") == 2 * ROUNDS
     double.assert_all_closed(before)
 
 
@@ -532,8 +565,8 @@ def test_a_huge_size_claim_is_refused(double: Double) -> None:
     double.script(props_more_data=10**9, props_claim=2**32 - 1)
     _, _, found = query()
     assert section(found, sections.CLUSTER_PROPS) == (234, b"")
-    # Refused at once, not allocated.
-    assert double.log().count("control;") == 1
+    # Refused at once, not allocated: one control per list.
+    assert double.log().count("control;") == 2
 
 
 def test_a_size_past_the_buffer_is_not_trusted(double: Double) -> None:
@@ -730,6 +763,7 @@ def test_wine_builtin_query_leaves_what_it_lacks_absent() -> None:
     assert (status, stage) == (0, _clusupgrade.STAGE_UPGRADE)
     assert section(found, sections.INFO)[0] == 0
     assert section(found, sections.CLUSTER_PROPS) == (127, b"")
+    assert section(found, sections.CLUSTER_PROPS_RW) == (127, b"")
     assert section(found, sections.NODES) == (127, b"")
     assert nodes_in(found) == []
 
@@ -737,7 +771,7 @@ def test_wine_builtin_query_leaves_what_it_lacks_absent() -> None:
 @builtin_only
 def test_wine_builtin_upgrade_names_the_missing_export() -> None:
     end = _clusupgrade.Call(queue.SimpleQueue(), "c").run()
-    _, _, status, stage, missing = END_HEADER.unpack_from(end)
+    _, _, status, stage, missing, _ = END_HEADER.unpack_from(end)
     assert (status, stage, missing) == (127, _clusupgrade.STAGE_LOAD, EXPORTS.index("ClusterUpgradeFunctionalLevel"))
     assert sections.parse(end[END_HEADER.size :]) == ()
 
@@ -781,7 +815,7 @@ def test_api_level_unreadable_is_none(double: Double, code: int) -> None:
 
 @needs_truth
 def test_api_nodes(double: Double) -> None:
-    double.script(nodes="HV1:up:10.0.26100:12,HV2:paused:10.0.20348:11,HV3:down:-:-,HV4:joining:10.0.26100:12")
+    double.script(nodes="HV1:up:10.0.26100:12:5,HV2:paused:10.0.20348:11:4,HV3:down:-:-,HV4:joining:10.0.26100:12")
     nodes = clusupgrade.cluster_info("c").nodes
     assert all(isinstance(n, clusupgrade.NodeInfo) for n in nodes)
     assert [(n.name, n.state) for n in nodes] == [
@@ -791,10 +825,11 @@ def test_api_nodes(double: Double) -> None:
         ("HV4", clusupgrade.NodeState.JOINING),
     ]
     hv1, hv2, hv3, _ = nodes
+    # The OS build is the node's own; its versions are (major, upgrade).
     assert hv1.os_version == (10, 0, 26100)
-    assert hv1.highest_version == (12, 26100) and hv1.lowest_version == (11, 26100)
+    assert hv1.highest_version == (12, 5) and hv1.lowest_version == (11, 5)
     assert hv1.highest_level == 12
-    assert hv2.os_version == (10, 0, 20348) and hv2.highest_level == 11
+    assert hv2.os_version == (10, 0, 20348) and hv2.highest_level == 11 and hv2.highest_version == (11, 4)
     assert hv3.os_version is None and hv3.highest_version is None and hv3.lowest_version is None
 
 
@@ -808,9 +843,9 @@ def test_api_node_state_beyond_the_enum(double: Double) -> None:
 
 @needs_truth
 def test_api_node_whose_control_fails(double: Double) -> None:
-    double.script(nodes="HV1:up:10.0.26100:12,HV2:up:10.0.26100:12", node_fail="HV2:5")
+    double.script(nodes="HV1:up:10.0.26100:12:5,HV2:up:10.0.26100:12:5", node_fail="HV2:5")
     hv1, hv2 = clusupgrade.cluster_info("c").nodes
-    assert hv1.highest_version == (12, 26100)
+    assert hv1.highest_version == (12, 5)
     assert hv2.name == "HV2" and hv2.state == clusupgrade.NodeState.UP
     assert hv2.os_version is None and hv2.highest_version is None
 
@@ -826,14 +861,14 @@ def test_api_nodes_unknown_when_the_enumeration_fails(double: Double) -> None:
 @needs_truth
 @pytest.mark.parametrize("how", MALFORMATIONS)
 def test_api_malformed_lists_give_the_truth_or_nothing(double: Double, how: str) -> None:
-    double.script(malformed=how, level=11, upgrade_version=4, nodes="HV1:up:10.0.26100:12")
+    double.script(malformed=how, level=11, upgrade_version=4, nodes="HV1:up:10.0.26100:12:5")
     info = clusupgrade.cluster_info("c")
     assert info.functional_level in (None, 11)
     assert info.upgrade_version in (None, 4)
     (hv1,) = info.nodes
     assert hv1.name == "HV1" and hv1.state == clusupgrade.NodeState.UP
     assert hv1.os_version in (None, (10, 0, 26100))
-    assert hv1.highest_version in (None, (12, 26100))
+    assert hv1.highest_version in (None, (12, 5))
 
 
 def _ready_nodes(level: int) -> str:
@@ -929,7 +964,73 @@ def test_api_wine_builtin_reports_unknowns() -> None:
     info = clusupgrade.cluster_info("c")
     assert info.functional_level is None and info.upgrade_version is None
     assert info.nodes == ()
+    # Wine's GetClusterInformation leaves CLUSTERVERSIONINFO zeroed: unknown,
+    # not 0.0 or OS 0.0.0.
+    assert info.os_version is None and info.highest_version is None and info.lowest_version is None
+    assert info.upgrade_in_progress is None
     # preflight works without the upgrade export, and says which is missing.
     result = clusupgrade.preflight("c")
     assert result.ready is False
     assert any("ClusterUpgradeFunctionalLevel" in b for b in result.blockers), result.blockers
+    assert not any("Install-WindowsFeature" in b for b in result.blockers)
+
+
+# ---------------------------------------------------------------------------
+# Issue 15: what the package says, against clusapi.dll (the double).
+
+
+@needs_truth
+def test_api_zeroed_version_info_is_unknown(double: Double) -> None:
+    double.script(info="C,0,0,0,0,0,0")
+    info = clusupgrade.cluster_info("c")
+    assert info.os_version is None and info.highest_version is None and info.lowest_version is None
+
+
+@needs_truth
+def test_api_in_progress_flag_is_unknown_from_clusapi(double: Double) -> None:
+    double.script()
+    assert clusupgrade.cluster_info("c").upgrade_in_progress is None
+
+
+@needs_truth
+def test_api_levels_and_the_hci_inference(double: Double) -> None:
+    double.script(info="C,10,0,20348,786437,720900,0", level=11)
+    info = clusupgrade.cluster_info("c")
+    assert info.highest_version == (12, 5) and info.lowest_version == (11, 4)
+    assert info.functional_level_name == "11 (Windows Server 2022)" and not info.hci
+    # HCI_UPGRADE_BIT in the upgrade version the cluster reports.
+    double.script(info=f"C,10,0,20348,{(12 << 16) | 0x8005},720900,0", level=12)
+    info = clusupgrade.cluster_info("c")
+    assert info.hci and info.functional_level_name == (
+        "12 (Windows Server 2025) (Azure Stack HCI / Azure Local, inferred from the upgrade version)"
+    )
+
+
+@needs_truth
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        (1, "connect through a node of the cluster that runs Windows Server 2016 or later"),
+        (5976, "read the cluster log (Get-ClusterLog -Cluster c -Destination .) before trying again"),
+        (5974, "start it again without ForceQuorum (Start-Cluster -Name c)"),
+        (5980, "(ERROR_NODE_NOT_ACTIVE_CLUSTER_MEMBER)"),
+        (5037, "(ERROR_ALL_NODES_NOT_AVAILABLE)"),
+    ],
+)
+def test_api_errors_say_what_to_do(double: Double, status: int, says: str) -> None:
+    from clusupgrade.outcome import FIX_FIRST
+
+    double.script(phases=(1, 2), status=status)
+    with pytest.raises(ClusterUpgradeError) as info:
+        clusupgrade.upgrade("c")
+    assert says in str(info.value)
+    assert (status in FIX_FIRST) == (status != 1)
+
+
+@needs_truth
+@pytest.mark.parametrize("status", [5050, 5980, 5037])
+def test_api_preflight_says_a_down_node_once(double: Double, status: int) -> None:
+    double.script(level=11, nodes="HV1:up:10.0.26100:12:5,HV2:down:10.0.26100:12:5", status=status)
+    result = clusupgrade.preflight("c")
+    assert len(result.blockers) == 1
+    assert "Start-ClusterNode -Name HV2 -Cluster c" in result.blockers[0]

@@ -11,10 +11,16 @@ import logging
 
 from .aio import AsyncPhaseStream, aphases, aupgrade
 from .api import check, phases, upgrade
-from .errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
+from .errors import (
+    ClusapiUnavailableError,
+    ClusterUpgradeError,
+    ListeningStoppedError,
+    UpgradeTimeoutError,
+)
 from .fleet import FleetUpgrade, upgrade_many
 from .info import ClusterInfo, cluster_info
 from .nodes import NodeInfo, NodeState
+from .pending import PendingCall, pending_call
 from .phase import Phase, PhaseEvent
 from .preflight import Preflight, preflight
 from .result import UpgradeResult
@@ -30,8 +36,10 @@ __all__ = [
     "ClusterInfo",
     "ClusterUpgradeError",
     "FleetUpgrade",
+    "ListeningStoppedError",
     "NodeInfo",
     "NodeState",
+    "PendingCall",
     "Phase",
     "PhaseEvent",
     "PhaseStream",
@@ -44,6 +52,7 @@ __all__ = [
     "aupgrade",
     "check",
     "cluster_info",
+    "pending_call",
     "phases",
     "preflight",
     "upgrade",

@@ -5,8 +5,9 @@ blocking API; a relay, a native thread of the same kind as the worker
 (csrc/relay.c), waits on it and hands the records to the event loop with
 loop.call_soon_threadsafe(), the loop's own thread-safe wake-up.  The
 loop is woken once per batch of records, never by a timer.  Cancelling
-the task that awaits answers FALSE to every later phase, exactly as
-leaving a blocking iterator does.
+the task that awaits only stops listening (every later phase is answered
+TRUE), exactly as leaving a blocking iterator does; only abort() answers
+FALSE.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from types import TracebackType
 from typing import Final
 
 from . import _clusupgrade
-from .errors import ClusterUpgradeError
+from .api import raise_after
+from .errors import STATE_UNKNOWN, ClusterUpgradeError, ListeningStoppedError
+from .outcome import where
 from .phase import END_KIND, PhaseEvent
 from .result import UpgradeResult
-from .stream import _WAKE, POLL_SECONDS, CallStream, Target
+from .stream import _WAKE, POLL_SECONDS, CallStream, Target, start_error
 from .waiting import undelivered
 
 BATCH: Final = 256
@@ -34,7 +37,7 @@ BATCH: Final = 256
 def _is_last(item: object) -> bool:
     """True for the last record the relay hands over: the call's end record
     (bytes of kind END_KIND, as CallStream._take() reads it), or the
-    wake-up put by cancel() (which also wakes a task still awaiting the next
+    wake-up put by close() (which also wakes a task still awaiting the next
     event).  tests/test_relay.py checks that a relay ends with its call."""
     return item is _WAKE or (type(item) is bytes and item[0] == END_KIND)
 
@@ -111,7 +114,10 @@ class AsyncPhaseStream(CallStream):
 
     Like :class:`PhaseStream`: the call starts at the first ``__anext__``
     (or on entering ``async with``); :attr:`result` is set when iteration
-    ends; a failure raises :class:`ClusterUpgradeError` at the end.
+    ends; a failure raises :class:`ClusterUpgradeError` at the end.  Only
+    :meth:`abort` answers FALSE; cancelling the awaiting task, a timeout,
+    :meth:`aclose`, :meth:`close` or leaving ``async with`` only stop
+    listening.
     """
 
     _records: asyncio.Queue[object]
@@ -121,13 +127,15 @@ class AsyncPhaseStream(CallStream):
 
     async def __anext__(self) -> PhaseEvent:
         if self._state == "new":
-            self._start()
+            self._begin()
         while self._state == "running":
             try:
                 item = await self._wait()
-            except BaseException:
-                # Task cancelled, timeout: nobody listens any more.
-                self.cancel()
+            except asyncio.TimeoutError:
+                raise self._timed_out() from None
+            except BaseException as exc:
+                # Task cancelled: nobody listens any more.
+                self._stop_listening(exc)
                 raise
             event = self._take(item)
             if event is not None:
@@ -135,28 +143,49 @@ class AsyncPhaseStream(CallStream):
         raise StopAsyncIteration
 
     async def aclose(self) -> None:
-        self.cancel()
+        """Stop listening, as :meth:`close` does."""
+        self.close()
 
     async def __aenter__(self) -> AsyncPhaseStream:
         if self._state == "new":
-            self._start()
+            self._begin()
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.cancel()
+        if exc is not None:
+            self._stop_listening(exc)
+        else:
+            self.close()
+
+    def _begin(self) -> None:
+        try:
+            self._start()
+        except ClusterUpgradeError:
+            raise
+        except BaseException as exc:
+            self._stop_listening(exc)
+            raise
 
     def _start(self) -> None:
+        if self._leaving or self._aborting:
+            super()._start()  # left before it began: nothing runs, no relay
+            return
         loop = asyncio.get_running_loop()
         self._records = asyncio.Queue()
         # If this stream is dropped before its call ends, the Call's dealloc
-        # answers FALSE and the weak reference's callback, the queue's put()
-        # (C, no Python code), wakes the relay.  The relay holds the
-        # reference, so that it outlives the stream, even in a cycle.
+        # detaches it (later phases answered TRUE) and the weak reference's
+        # callback, the queue's put() (C, no Python code), wakes the relay.
+        # The relay holds the reference, so that it outlives the stream,
+        # even in a cycle.
         dropped = weakref.ref(self, self._items.put)
         # The relay first: a call without one would have nobody to listen.
-        _clusupgrade.start_relay(_Relay(self._items, loop, self._records, dropped))
+        try:
+            _clusupgrade.start_relay(_Relay(self._items, loop, self._records, dropped))
+        except OSError as err:
+            self._state = "failed"
+            raise start_error(err, self._name) from err
         try:
             super()._start()
         except BaseException:
@@ -164,16 +193,30 @@ class AsyncPhaseStream(CallStream):
             raise
 
     async def _wait(self) -> object:
+        """The next record; asyncio.TimeoutError once the deadline has
+        passed while the call still runs.  A call that has returned wins
+        over its deadline: its end record is on the way, or queued."""
+        records = self._records
         if self._deadline is None:
-            return await self._records.get()
+            return await records.get()
         try:
-            return await asyncio.wait_for(self._records.get(), max(0.0, self._deadline - time.monotonic()))
-        except asyncio.TimeoutError:
-            raise self._timed_out() from None
+            return records.get_nowait()
+        except asyncio.QueueEmpty:
+            pass
+        left = self._deadline - time.monotonic()
+        if left > 0.0:
+            try:
+                return await asyncio.wait_for(records.get(), left)
+            except asyncio.TimeoutError:
+                pass
+        assert self._call is not None
+        if self._call.end() is None:
+            raise asyncio.TimeoutError
+        return await records.get()  # the relay hands over the rest
 
 
-def aphases(cluster: Target = None, *, perform: bool = True, timeout: float | None = None) -> AsyncPhaseStream:
-    """The asyncio form of :func:`clusupgrade.phases`."""
+def aphases(cluster: Target = None, *, perform: bool, timeout: float | None = None) -> AsyncPhaseStream:
+    """The asyncio form of :func:`clusupgrade.phases`: `perform` is required."""
     return AsyncPhaseStream(cluster, perform=perform, timeout=timeout)
 
 
@@ -185,16 +228,35 @@ async def aupgrade(
     timeout: float | None = None,
 ) -> UpgradeResult:
     """The asyncio form of :func:`clusupgrade.upgrade`; `on_phase` may be a
-    coroutine function.  Cancelling the awaiting task leaves the call."""
+    coroutine function.  Cancelling the awaiting task stops listening: the
+    call goes on, every later phase is answered TRUE, and the
+    CancelledError carries a note and the call (:func:`pending_call`)."""
     if on_phase is not None and not callable(on_phase):
         raise TypeError(f"on_phase must be callable, not {type(on_phase).__name__}")
     stream = AsyncPhaseStream(cluster, perform=perform, timeout=timeout)
-    async with stream:
-        async for event in stream:
-            if on_phase is not None:
-                outcome = on_phase(event)
-                if inspect.isawaitable(outcome):
-                    await outcome
+    failure: Exception | None = None
+    try:
+        async with stream:
+            async for event in stream:
+                if on_phase is None or failure is not None:
+                    continue
+                try:
+                    outcome = on_phase(event)
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                except Exception as exc:  # noqa: BLE001 - raised below, once the call has ended
+                    failure = exc
+    except ClusterUpgradeError as err:
+        if failure is None:
+            raise
+        raise_after(failure, stream.cluster, err)
+    if failure is not None:
+        raise_after(failure, stream.cluster, stream.result)
     if stream.result is None:
-        raise ClusterUpgradeError(1223, cluster=stream._name, events=stream.events)
+        raise ListeningStoppedError(
+            f"{where(stream.cluster)}: clusupgrade stopped listening: {STATE_UNKNOWN}",
+            cluster=stream.cluster,
+            events=stream.events,
+            pending=stream.pending,
+        )
     return stream.result

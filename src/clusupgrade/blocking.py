@@ -9,8 +9,10 @@ import queue
 
 from . import _clusupgrade
 from .errors import UpgradeTimeoutError
+from .outcome import where
 from .phase import END_KIND
 from .simulator import Simulator
+from .stream import launch, start_error
 from .waiting import next_record
 
 
@@ -26,21 +28,24 @@ def end_record(
     """The end record of a call of `kind` to cluster `name` (or
     `simulator`); raises UpgradeTimeoutError once `deadline`
     (time.monotonic()) has passed, `timeout` being what the caller asked
-    for.  Leaving early (Ctrl+C) answers FALSE to any later phase."""
+    for, and ClusterUpgradeError when the call's thread cannot start.
+    Leaving early (Ctrl+C) only stops listening: later phases are answered
+    TRUE."""
     items: queue.SimpleQueue[object] = queue.SimpleQueue()
     spec = None if simulator is None else simulator._spec(perform, query=kind == _clusupgrade.KIND_QUERY)
+    # Owned before it starts, so that whatever leaves below detaches it.
     call = _clusupgrade.Call(items, name, perform, spec, kind=kind)
-    call.start()
-    if simulator is not None:
-        simulator._track(call.job, counted=False)
     try:
+        try:
+            launch(simulator, call, counted=False)
+        except OSError as err:
+            raise start_error(err, name) from err
         while True:
             item = next_record(items, call, deadline)
             if item is None:
-                where = f"cluster {name!r}" if name else "the local cluster"
-                raise UpgradeTimeoutError(f"{where} did not answer within {timeout:g} s", cluster=name)
+                raise UpgradeTimeoutError(f"{where(name)} did not answer within {timeout:g} s", cluster=name)
             if type(item) is bytes and item[0] == END_KIND:
                 return item
     except BaseException:
-        call.cancel()
+        call.detach()
         raise

@@ -28,8 +28,9 @@ from types import TracebackType
 from typing import Final
 
 from . import _clusupgrade, _validate
-from .errors import ClusterUpgradeError, UpgradeTimeoutError
+from .errors import STATE_UNKNOWN, ClusterUpgradeError, ListeningStoppedError, UpgradeTimeoutError
 from .outcome import conclude, log, where
+from .pending import PendingCall
 from .phase import END_HEADER, PHASE_KIND, PhaseEvent, unpack_phase
 from .result import UpgradeResult
 from .simulator import Simulator
@@ -61,7 +62,6 @@ class _Member:
     index: int
     name: str | None
     call: _clusupgrade.Call
-    started: float
     events: list[PhaseEvent] = field(default_factory=list)
 
 
@@ -74,10 +74,15 @@ class FleetUpgrade:
     the others: once iteration ends, :attr:`outcomes` holds, in the order
     the clusters were given, an :class:`UpgradeResult` or the
     :class:`ClusterUpgradeError` for each (a call whose thread could not
-    start included).  `timeout` applies to each cluster's call.  Leaving
-    early (:meth:`cancel`, Ctrl+C, leaving ``with``, dropping the fleet)
-    answers FALSE to every later phase of every running call, and starts no
-    more; a bare ``break`` without ``with`` does not while the fleet is
+    start included).  `timeout` applies to each cluster's call.
+
+    Only :meth:`abort` answers FALSE.  Leaving early in any other way
+    (:meth:`close`, Ctrl+C, leaving ``with``, dropping the fleet) stops
+    listening to every running call (each is answered TRUE from then on
+    and goes on; its outcome is a :class:`ListeningStoppedError` whose
+    ``pending`` waits for it) and starts no more (their outcome stays
+    None).  :meth:`stop_starting` starts no more but keeps listening.  A
+    bare ``break`` without ``with`` changes nothing while the fleet is
     still referenced.
     """
 
@@ -91,7 +96,8 @@ class FleetUpgrade:
     ) -> None:
         if isinstance(clusters, (str, Simulator)):
             raise TypeError("clusters must be an iterable of clusters, not a single cluster")
-        self._targets = [resolve(c) for c in clusters]
+        self._given = list(clusters)
+        self._targets = [resolve(c) for c in self._given]
         self._perform = _validate.flag(perform, "perform")
         self._max_parallel = _validate.integer(max_parallel, "max_parallel", 1, MAX_PARALLEL)
         self._timeout = _validate.timeout(timeout)
@@ -106,13 +112,25 @@ class FleetUpgrade:
         """Started members whose worker may not have begun, oldest first."""
         self._outcomes: list[Outcome | None] = [None] * len(self._targets)
         self._stopped = False
+        """Set first by close(): nothing more is listened to or started."""
+        self._no_more = False
+        """Set first by stop_starting(), abort() and close(): nothing more starts."""
+        self._aborted: set[int] = set()
+        """Members abort() asked for, so that one starting meanwhile is aborted too."""
+        self._let_go_calls: dict[int, _clusupgrade.Call] = {}
+        """The calls of members no longer listened to (close(), a timeout):
+        abort() still reaches them."""
         self._born: int | None = None
         self._log = False
 
     @property
     def outcomes(self) -> list[Outcome | None]:
-        """Per cluster, in the order given: its result or error; None while
-        it has not ended (or was never started because the fleet was left)."""
+        """Per cluster, in the order given: its :class:`UpgradeResult` or
+        :class:`ClusterUpgradeError`; a :class:`ListeningStoppedError` (with
+        ``pending``) for a call still in flight when the fleet stopped
+        listening to it (close(), Ctrl+C, leaving ``with``; an
+        :class:`UpgradeTimeoutError` for its timeout); None while it has not
+        ended, and for a cluster never started."""
         return list(self._outcomes)
 
     @property
@@ -131,24 +149,107 @@ class FleetUpgrade:
             raise StopIteration
         try:
             event = self._next_event()
-        except BaseException:
-            self.cancel()
+        except BaseException as exc:
+            self._stop_listening(exc)
             raise
         if event is None:
             self._stopped = True
             raise StopIteration
         return event
 
-    def cancel(self) -> None:
-        """Leave every running call and start no more.  Safe from any thread."""
+    def close(self) -> None:
+        """Stop listening to every running call and start no more.  Each
+        running call is answered TRUE from now on and goes on; its outcome
+        becomes a :class:`ListeningStoppedError` whose ``pending`` waits for
+        it.  Clusters not started stay None.  Safe from any thread and from
+        a signal handler."""
         # Announce first, then look at the members: a member _launch()
-        # stores after this snapshot sees `_stopped` and cancels itself.
+        # stores after this snapshot sees `_stopped`, and Call.start()
+        # refuses a call detached before it started.
+        self._no_more = True
         self._stopped = True
         self._waiting.clear()
         for member in list(self._running.values()):
-            member.call.cancel()
-        self._running.clear()
+            self._let_go(member)
         self._items.put(_WAKE)  # a consumer blocked in another thread stops
+
+    def stop_starting(self) -> None:
+        """Start no more clusters, and keep listening to the running ones:
+        iteration ends when they have.  Clusters not started stay None.
+        Safe from any thread and from a signal handler."""
+        self._no_more = True
+        self._waiting.clear()
+
+    def abort(self, cluster: Target | None = None) -> None:
+        """Answer FALSE to every later phase of `cluster`'s call: asks the
+        cluster to stop at its next phase.  What the cluster does then is
+        not documented; it may still complete.
+
+        `cluster` is a member as it was given, its name (case-insensitive)
+        or its :class:`Simulator`; ValueError for one not in the fleet.
+        None aborts every running call and starts no more.  A member not
+        started yet is never started (its outcome stays None).  The fleet
+        keeps listening: each aborted call's outcome is what it returns.
+        """
+        indexes = range(len(self._targets)) if cluster is None else self._members_of(cluster)
+        if cluster is None:
+            self._no_more = True
+            self._waiting.clear()
+        # Announce first, then look: a member _launch() stores after this
+        # sees its index here, and Call.start() refuses an aborted call.
+        self._aborted.update(indexes)
+        for index in indexes:
+            member = self._running.get(index)
+            call = member.call if member is not None else self._let_go_calls.get(index)
+            if call is not None:
+                call.abort()
+            elif cluster is not None:
+                try:
+                    self._waiting.remove(index)
+                except ValueError:
+                    pass  # started and ended, or never waiting
+
+    def _members_of(self, cluster: object) -> list[int]:
+        """The indexes of the members `cluster` names."""
+        found = [i for i, given in enumerate(self._given) if given is cluster]
+        if not found and isinstance(cluster, Simulator):
+            found = [i for i, (_, sim) in enumerate(self._targets) if sim is cluster]
+        if not found and isinstance(cluster, str):
+            key = cluster.casefold()
+            names = [name if sim is None else sim.name for name, sim in self._targets]
+            found = [i for i, name in enumerate(names) if name is not None and name.casefold() == key]
+        if not found:
+            raise ValueError(f"{cluster!r} is not a cluster of this fleet")
+        return found
+
+    def _let_go(self, member: _Member) -> None:
+        """Stop listening to a running member: detach its call, and make
+        its outcome a ListeningStoppedError that can wait for it."""
+        if self._running.pop(member.index, None) is None:
+            return  # ended, or let go already
+        member.call.detach()
+        self._let_go_calls[member.index] = member.call
+        pending = None
+        if member.call.started:
+            pending = PendingCall(member.call, cluster=member.name, perform=self._perform, events=tuple(member.events))
+        self._outcomes[member.index] = ListeningStoppedError(
+            f"{where(member.name)}: clusupgrade stopped listening while the call ran (later phases "
+            f"are answered TRUE): {STATE_UNKNOWN}",
+            cluster=member.name,
+            events=tuple(member.events),
+            pending=pending,
+        )
+
+    def _stop_listening(self, exc: BaseException) -> None:
+        """Leave every running call because `exc` leaves the fleet."""
+        names = [where(m.name) for m in self._running.values()]
+        self.close()
+        if names:
+            exc.add_note(
+                f"clusupgrade stopped listening to {', '.join(names)} (later phases are answered TRUE); "
+                f"each call goes on and its cluster's state is unknown until read again; "
+                "the fleet's outcomes hold a ListeningStoppedError whose pending waits for it"
+            )
 
     def __enter__(self) -> FleetUpgrade:
         return self
@@ -156,7 +257,10 @@ class FleetUpgrade:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.cancel()
+        if exc is not None and not self._stopped:
+            self._stop_listening(exc)
+        else:
+            self.close()
 
     def _next_event(self) -> PhaseEvent | None:
         """The next event of any member; None once every member has ended."""
@@ -169,7 +273,7 @@ class FleetUpgrade:
         while running:
             item = self._next_item()
             if self._stopped:
-                return None  # cancel() from another thread
+                return None  # close() from another thread
             if type(item) is not bytes:
                 continue  # an idle poll, an expiry, a wake-up
             if item[0] == PHASE_KIND:
@@ -188,39 +292,48 @@ class FleetUpgrade:
         """Start waiting members while there is room, START_AHEAD at most
         ahead of the workers that have begun."""
         starting, running = self._starting, self._running
-        while self._waiting and len(running) < self._max_parallel and not self._stopped:
+        while self._waiting and len(running) < self._max_parallel and not self._no_more:
             # caller_thread is set once the worker has taken the GIL and
             # begun.  Oldest first: amortised O(1) per member.
             while starting and (starting[0].call.caller_thread or starting[0].index not in running):
                 starting.popleft()
             if len(starting) >= START_AHEAD:
                 return
-            self._launch(self._waiting.popleft())
+            try:
+                index = self._waiting.popleft()
+            except IndexError:  # stop_starting() or abort() from a signal handler
+                return
+            self._launch(index)
 
     def _launch(self, index: int) -> None:
         name, simulator = self._targets[index]
         spec = simulator._spec(self._perform) if simulator is not None else None
 
-        def make() -> _clusupgrade.Call:
-            return _clusupgrade.Call(self._items, name, self._perform, spec, tag=index)
-
-        started = time.perf_counter()  # for the duration, as in stream.py
+        # Owned before it starts: close() or abort() from here on finds it.
+        call = _clusupgrade.Call(self._items, name, self._perform, spec, tag=index)
+        member = _Member(index, name, call)
+        self._running[index] = member
+        if self._stopped:
+            call.detach()  # close() took its snapshot before this member
+        if index in self._aborted:
+            call.abort()
         try:
-            call = launch(simulator, make)
+            made = launch(simulator, call)
         except OSError as err:
             # Resources exhausted: this member fails, the others go on.
+            del self._running[index]
             error = start_error(err, name)
             log.error("%s", error)
             self._outcomes[index] = error
             return
-        member = _Member(index, name, call, started)
-        self._running[index] = member
+        if not made:  # closed or aborted before it started: never started
+            self._running.pop(index, None)
+            self._outcomes[index] = None
+            return
         self._starting.append(member)
         self._scan.append(index)
         if self._timeout is not None:
             self._deadlines.append((time.monotonic() + self._timeout, index))
-        if self._stopped:
-            call.cancel()  # cancel() from another thread took its snapshot before this member
 
     def _next_item(self) -> object | None:
         """The next record, or None after an idle poll or an expiry."""
@@ -269,13 +382,17 @@ class FleetUpgrade:
             if member is None or member.call.end() is not None:
                 continue  # ended before its deadline; or its end is on the way, and wins
             del self._running[index]
-            member.call.cancel()
+            member.call.detach()
+            self._let_go_calls[index] = member.call
             log.error("%s did not finish within %g s", where(member.name), self._timeout)
             self._outcomes[index] = UpgradeTimeoutError(
-                f"{where(member.name)} did not finish within {self._timeout:g} s; later "
-                "phases are answered FALSE, but the cluster may still complete the upgrade",
+                f"{where(member.name)} did not finish within {self._timeout:g} s; clusupgrade stopped "
+                f"listening and answers TRUE to any later phase: {STATE_UNKNOWN}",
                 cluster=member.name,
                 events=tuple(member.events),
+                pending=PendingCall(
+                    member.call, cluster=member.name, perform=self._perform, events=tuple(member.events)
+                ),
             )
         self._fill()
 
@@ -287,7 +404,7 @@ class FleetUpgrade:
                 perform=self._perform,
                 events=tuple(member.events),
                 lost=member.call.lost,
-                duration=time.perf_counter() - member.started,
+                aborted=member.call.aborted,
             )
         except ClusterUpgradeError as err:
             self._outcomes[member.index] = err

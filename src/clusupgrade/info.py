@@ -1,9 +1,15 @@
 """What a cluster says about itself: cluster_info().
 
 One native query (KIND_QUERY) reads GetClusterInformation, the cluster's
-read-only common properties and its nodes; this module turns its sections
-into a ClusterInfo.  Every field comes from what the cluster reported, and
-is None (or, for nodes, empty) where it reported nothing.
+read-only and read-write common properties and its nodes; this module turns
+its sections into a ClusterInfo.  Every field comes from what the cluster
+reported, and is None (or, for nodes, empty) where it reported nothing.
+
+A cluster version DWORD is (major << 16) | upgrade version: since Windows
+Server 2016 the low word is the *upgrade version* (Microsoft's
+CLUSTER_GET_UPGRADE_VERSION page: "Minor version has been renamed to
+upgrade version"), a small number, not an OS build.  clusupgrade shows it
+as the pair (major, upgrade), printed "major.upgrade".
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass
 from . import _clusupgrade, _validate, proplist, sections
 from .blocking import end_record
 from .errors import ClusterUpgradeError, unavailable
-from .levels import level_name
+from .levels import is_hci, level_words
 from .nodes import NodeInfo, to_state
 from .phase import END_HEADER
 from .simulator import Simulator
@@ -31,10 +37,20 @@ CLUSTER_VERSION_UNKNOWN = 0xFFFFFFFF
 
 
 def split_version(value: int) -> tuple[int, int] | None:
-    """A cluster version DWORD as (major, build); None when unknown."""
-    if value == CLUSTER_VERSION_UNKNOWN:
+    """A cluster version DWORD as (major, upgrade); None when unknown:
+    CLUSTER_VERSION_UNKNOWN, or 0, which is what a GetClusterInformation
+    that filled nothing in leaves (Wine's does)."""
+    if value in (0, CLUSTER_VERSION_UNKNOWN):
         return None
     return (value >> 16, value & 0xFFFF)
+
+
+def os_version(major: int | None, minor: int | None, build: int | None) -> tuple[int, int, int] | None:
+    """(major, minor, build) of a Windows; None when a part is missing or
+    all are 0 (nothing was filled in)."""
+    if major is None or minor is None or build is None or (major, minor, build) == (0, 0, 0):
+        return None
+    return (major, minor, build)
 
 
 @dataclass(frozen=True)
@@ -43,14 +59,16 @@ class ClusterInfo:
 
     name: str
     """The cluster's name."""
-    os_version: tuple[int, int, int]
-    """(major, minor, build) of the Windows the answering node runs."""
+    os_version: tuple[int, int, int] | None
+    """(major, minor, build) of the Windows the answering node runs
+    (MajorVersion.MinorVersion.BuildNumber); None when unknown (0.0.0)."""
     highest_version: tuple[int, int] | None
     """The highest cluster version the answering node can join with, as
-    (major, build), or None when unknown."""
+    (major, upgrade version), or None when unknown."""
     lowest_version: tuple[int, int] | None
     """The lowest cluster version the answering node can join with, as
-    (major, build): a compatibility floor, not the functional level."""
+    (major, upgrade version): a compatibility floor, not the functional
+    level; None when unknown."""
     mixed_mode: bool
     """Nodes run different Cluster service versions: a rolling upgrade is
     under way.  Clear does not mean there is nothing to raise."""
@@ -58,17 +76,31 @@ class ClusterInfo:
     """The ClusterFunctionalLevel property; None when the cluster did not
     report it."""
     upgrade_version: int | None = None
-    """The ClusterUpgradeVersion property; None when not reported."""
+    """The ClusterUpgradeVersion property, from the read-only common
+    properties or, where it is not there, the read-write ones (Microsoft
+    documents it as read/write); None when not reported."""
     nodes: tuple[NodeInfo, ...] = ()
     """Every node, as Get-ClusterNode lists them; empty when the cluster did
     not report them."""
+    upgrade_in_progress: bool | None = None
+    """The persistent "upgrade in progress" flag (MS-CMRP 3.1.1.12): known
+    for a simulated cluster only.  None from clusapi.dll: no documented
+    property or control reads it."""
 
     @property
     def functional_level_name(self) -> str:
-        """The level in words, with the sources' caution: "Windows Server 2016",
-        "Windows Server 2022 or Azure Stack HCI / Azure Local (widely
-        reported, not in Microsoft's reference)", "unknown"."""
-        return level_name(self.functional_level)
+        """The level in words: "11 (Windows Server 2022)", "13" for a level
+        Microsoft does not name, "unknown"; with the inferred Azure Stack
+        HCI / Azure Local remark when `hci`."""
+        return level_words(self.functional_level, hci=self.hci)
+
+    @property
+    def hci(self) -> bool:
+        """HCI_UPGRADE_BIT (0x8000) is set in an upgrade version the cluster
+        reported (its highest version, or a node's): an Azure Stack HCI /
+        Azure Local release, as inferred from clusapi.h."""
+        versions = [self.highest_version, *(node.highest_version for node in self.nodes)]
+        return any(is_hci(v) for v in versions)
 
 
 @dataclass(frozen=True)
@@ -81,6 +113,9 @@ class Report:
     nodes_status: int
     node_props_status: tuple[int, ...]
     """Per node of info.nodes: why its properties are missing, or 0."""
+    cluster: str | None = None
+    """The name the cluster was asked by (None: the local cluster), for
+    the remedies' -Cluster."""
 
 
 def cluster_info(cluster: Target = None, *, timeout: float | None = None) -> ClusterInfo:
@@ -103,7 +138,7 @@ def read(
     end = end_record(
         name, simulator, kind=_clusupgrade.KIND_QUERY, perform=False, deadline=deadline, timeout=timeout
     )
-    _, _, status, stage, missing = END_HEADER.unpack_from(end)
+    _, _, status, stage, missing, _ = END_HEADER.unpack_from(end)
     if stage == _clusupgrade.STAGE_LOAD:
         raise unavailable(status, cluster=name, on_windows=sys.platform == "win32", missing=missing)
     if status != 0:
@@ -118,20 +153,40 @@ def report(found: tuple[sections.Section, ...], name: str | None) -> Report:
         raise ClusterUpgradeError(sections.status_of(found, sections.INFO) or sections.ERROR_INVALID_DATA,
                                   cluster=name)
     major, minor, build, highest, lowest, flags = _INFO.unpack_from(data)
-    props_data = sections.data_of(found, sections.CLUSTER_PROPS)
-    props = proplist.parse(props_data) if props_data is not None else {}
+    props = _props(found, sections.CLUSTER_PROPS)
+    upgrade_version = proplist.dword(props, proplist.UPGRADE_VERSION)
+    if upgrade_version is None:
+        upgrade_version = proplist.dword(_props(found, sections.CLUSTER_PROPS_RW), proplist.UPGRADE_VERSION)
     nodes, node_props_status, nodes_status = _nodes(found)
     info = ClusterInfo(
         name=data[_INFO.size :].decode("utf-16-le", "replace"),
-        os_version=(major, minor, build),
+        os_version=os_version(major, minor, build),
         highest_version=split_version(highest),
         lowest_version=split_version(lowest),
         mixed_mode=bool(flags & CLUSTER_VERSION_FLAG_MIXED_MODE),
         functional_level=proplist.dword(props, proplist.FUNCTIONAL_LEVEL),
-        upgrade_version=proplist.dword(props, proplist.UPGRADE_VERSION),
+        upgrade_version=upgrade_version,
         nodes=nodes,
+        upgrade_in_progress=_in_progress(found),
     )
-    return Report(info, sections.status_of(found, sections.CLUSTER_PROPS), nodes_status, node_props_status)
+    return Report(
+        info, sections.status_of(found, sections.CLUSTER_PROPS), nodes_status, node_props_status, cluster=name
+    )
+
+
+def _props(found: tuple[sections.Section, ...], ident: int) -> proplist.Properties:
+    """The properties in section `ident`; none when it is absent."""
+    data = sections.data_of(found, ident)
+    return proplist.parse(data) if data is not None else {}
+
+
+def _in_progress(found: tuple[sections.Section, ...]) -> bool | None:
+    """The simulated cluster's persistent in-progress flag (the SIM_STATE
+    section, u32); None for a real cluster, which has no such section."""
+    data = sections.data_of(found, sections.SIM_STATE)
+    if data is None or len(data) < _COUNT.size:
+        return None
+    return bool(_COUNT.unpack_from(data)[0])
 
 
 def _nodes(found: tuple[sections.Section, ...]) -> tuple[tuple[NodeInfo, ...], tuple[int, ...], int]:
@@ -169,7 +224,7 @@ def _node(data: bytes) -> tuple[NodeInfo, int] | None:
     node = NodeInfo(
         name=name,
         state=to_state(state),
-        os_version=None if major is None or minor is None or build is None else (major, minor, build),
+        os_version=os_version(major, minor, build),
         highest_version=None if highest is None else split_version(highest),
         lowest_version=None if lowest is None else split_version(lowest),
     )

@@ -32,12 +32,14 @@ class NodeInfo:
     state: NodeState | int
     """A NodeState, or the plain int for a value the enum does not know."""
     os_version: tuple[int, int, int] | None
-    """(major, minor, build) of the Windows the node runs."""
+    """(major, minor, build) of the Windows the node runs: its MajorVersion,
+    MinorVersion and BuildNumber properties; None when unknown."""
     highest_version: tuple[int, int] | None
-    """NodeHighestVersion as (major, build): the major word is the highest
-    functional level the node supports."""
+    """NodeHighestVersion as (major, upgrade version): the major word is the
+    highest functional level the node supports; the low word has been the
+    upgrade version since Windows Server 2016, not an OS build."""
     lowest_version: tuple[int, int] | None
-    """NodeLowestVersion as (major, build)."""
+    """NodeLowestVersion as (major, upgrade version)."""
 
     @property
     def highest_level(self) -> int | None:

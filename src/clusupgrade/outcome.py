@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Final
 
-from . import _clusupgrade, _winerror, proplist, sections
+from . import _clusupgrade, _winerror, proplist, remedies, sections
 from .errors import ClusapiUnavailableError, ClusterUpgradeError, unavailable
 from .phase import END_HEADER, PhaseEvent
 from .result import UpgradeResult
@@ -33,13 +33,15 @@ def conclude(
     perform: bool,
     events: tuple[PhaseEvent, ...],
     lost: bool,
-    duration: float,
+    aborted: bool = False,
 ) -> UpgradeResult:
     """The result of the call whose end record is `end`, with the levels the
-    cluster reported before and after it; raises (and logs) the error when
-    it failed."""
-    _, _, status, stage, missing = END_HEADER.unpack_from(end)
-    error = _failure(status, stage, missing, name=name, events=events)
+    cluster reported before and after it and the duration measured where
+    the call returned; raises (and logs) the error when it failed.
+    `aborted`: the call was aborted (Call.abort()), which explains a 1223."""
+    _, _, status, stage, missing, duration_ns = END_HEADER.unpack_from(end)
+    duration = duration_ns / 1e9
+    error = _failure(status, stage, missing, name=name, events=events, aborted=aborted)
     if error is not None:
         text = str(error)
         log.log(log_level(error, perform), "%s", text if text.startswith(where(name)) else f"{where(name)}: {text}")
@@ -59,8 +61,8 @@ def conclude(
         level_after=level_in(found, sections.CLUSTER_PROPS_AFTER) if perform else None,
     )
     if restart_needed(result):
-        log.warning("%s: %s", where(name), _winerror.CODES[status].advice)
-    log.info("%s: %s (%.2f s)", where(name), _summary(result), duration)
+        log.warning("%s: %s", where(name), remedies.advice(status, cluster=name))
+    log.info("%s: %s (%.2f s)", where(name), summary(result), duration)
     return result
 
 
@@ -73,10 +75,12 @@ def restart_needed(result: UpgradeResult) -> bool:
     return result.performed and result.restart_required and not stayed
 
 
-FIX_FIRST: Final = frozenset({5973, 5974, 5976, 5050, 5070, 5072, 5073})
+FIX_FIRST: Final = frozenset({5973, 5974, 5976, 5050, 5070, 5072, 5073, 5980, 5037})
 """Refusals that mean "fix the cluster first": a node is not on the new
 version, forced quorum, an upgrade already under way, a node down, paused,
-not ready or shutting down.  Nothing was changed."""
+not ready or shutting down, not an active member (5980), not every node
+available (5037).  Which of these a real cluster gives for a down or paused
+node is documented nowhere, so all are "not ready".  Nothing was changed."""
 
 
 def log_level(error: ClusterUpgradeError, perform: bool) -> int:
@@ -97,7 +101,7 @@ def level_in(found: tuple[sections.Section, ...], ident: int) -> int | None:
     return None if data is None else proplist.dword(proplist.parse(data), proplist.FUNCTIONAL_LEVEL)
 
 
-def _summary(result: UpgradeResult) -> str:
+def summary(result: UpgradeResult) -> str:
     """What a successful call did, as far as the levels tell."""
     before, after = result.level_before, result.level_after
     if not result.performed:
@@ -110,16 +114,30 @@ def _summary(result: UpgradeResult) -> str:
 
 
 def _failure(
-    status: int, stage: int, missing: int, *, name: str | None, events: tuple[PhaseEvent, ...]
+    status: int,
+    stage: int,
+    missing: int,
+    *,
+    name: str | None,
+    events: tuple[PhaseEvent, ...],
+    aborted: bool = False,
 ) -> ClusterUpgradeError | None:
     """The error a call's end stands for, or None when it succeeded."""
     if stage == _clusupgrade.STAGE_LOAD:
         return unavailable(status, cluster=name, on_windows=sys.platform == "win32", missing=missing)
-    if status == _winerror.ERROR_CANCELLED and _clusupgrade.closed():
+    if status == _winerror.ERROR_CANCELLED and aborted:
         return ClusterUpgradeError(
             status,
-            f"{where(name)}: the interpreter is exiting, so later phases were answered "
-            "FALSE (error 1223, ERROR_CANCELLED); the cluster may still complete the upgrade",
+            f"{where(name)}: stopped after abort() answered FALSE (error 1223, ERROR_CANCELLED); "
+            "what a cluster does then is not documented: read its level again to see where it stands",
+            cluster=name,
+            events=events,
+        )
+    if status == _winerror.ERROR_CANCELLED and stage == _clusupgrade.STAGE_OPEN and _clusupgrade.closed():
+        return ClusterUpgradeError(
+            status,
+            f"{where(name)}: the interpreter is exiting, so the call was not made "
+            "(error 1223, ERROR_CANCELLED)",
             cluster=name,
             events=events,
         )

@@ -10,9 +10,11 @@ PHASE_RECORD = struct.Struct("=BIiqqQ")
 """What the trampoline puts for a phase (csrc/record.h): kind b"P", tag,
 phase, elapsed_ns, wall_ns, thread_id."""
 
-END_HEADER = struct.Struct("=BIIii")
+END_HEADER = struct.Struct("=BIIiiq")
 """The head of what the worker puts when the call has returned: kind b"E",
-tag, status, stage, missing export (or -1); the payload's sections follow."""
+tag, status, stage, missing export (or -1), duration_ns (measured natively
+where the call returned, so a slow consumer does not lengthen it); the
+payload's sections follow."""
 
 PHASE_KIND = ord("P")
 END_KIND = ord("E")

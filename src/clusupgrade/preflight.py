@@ -14,11 +14,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Final
 
-from . import _clusupgrade, _validate, _winerror
+from . import _clusupgrade, _validate, _winerror, remedies
 from .blocking import end_record
 from .errors import EXPORTS, describe
 from .info import ClusterInfo, Report, read
+from .levels import level_name
 from .nodes import NodeInfo, NodeState
 from .phase import END_HEADER
 from .target import Target, resolve
@@ -40,7 +42,12 @@ class Preflight:
     or the level is unknown."""
     blockers: tuple[str, ...]
     """What stands in the way, one plain sentence each, naming the node and
-    the remedy."""
+    the remedy; each problem once."""
+    explained: frozenset[int] = frozenset()
+    """The Win32 codes of a refusal that `blockers` already explain (a node
+    down explains 5050, 5070, 5072, 5073, 5980 and 5037): a caller that
+    prints both the refusal and the blockers says the problem once by
+    leaving the refusal's remedy out for these."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ def preflight(cluster: Target = None, *, timeout: float | None = None) -> Prefli
     end = end_record(
         name, simulator, kind=_clusupgrade.KIND_UPGRADE, perform=False, deadline=deadline, timeout=seconds
     )
-    _, _, status, stage, missing = END_HEADER.unpack_from(end)
+    _, _, status, stage, missing, _ = END_HEADER.unpack_from(end)
     return judge(report, Check(status, stage, missing))
 
 
@@ -78,25 +85,34 @@ def judge(report: Report, check: Check) -> Preflight:
     info = report.info
     level = info.functional_level
     target = None if level is None else level + 1
-    found = list(_unknowns(report)) + list(_states(info.nodes))
+    cluster = report.cluster
+    found = list(_unknowns(report)) + list(_states(info.nodes, cluster))
     nothing = check.passed and _nothing_to_do(report, target)
     if target is not None and not nothing:
-        found += _behind(info.nodes, target)
-    explained = {code for code, _ in found}
+        found += _behind(info.nodes, target, cluster)
+    explained = {code for codes, _ in found for code in codes}
     blockers = [text for _, text in found]
     if not check.passed and check.status not in explained:
-        blockers.append(_refusal(check))
+        blockers.append(_refusal(check, cluster))
+    # Each problem once, in the order found.
+    unique = tuple(dict.fromkeys(blockers))
     return Preflight(
         info=info,
-        ready=check.passed and not nothing and not blockers,
+        ready=check.passed and not nothing and not unique,
         nothing_to_do=nothing,
         target_level=None if nothing else target,
-        blockers=tuple(blockers),
+        blockers=unique,
+        explained=frozenset(explained),
     )
 
 
-Finding = tuple[int, str]
-"""(the code of the check's refusal it explains, or 0; the sentence)"""
+Finding = tuple[frozenset[int], str]
+"""(the codes of the check's refusal it explains, maybe none; the sentence)"""
+
+MEMBERSHIP: Final = frozenset({5050, 5070, 5072, 5073, 5980, 5037})
+"""The codes a cluster may give for a node that is not an active member:
+which one it gives for a down or a paused node is documented nowhere."""
+NOTHING: Final[frozenset[int]] = frozenset()
 
 
 def _short(code: int) -> str:
@@ -106,57 +122,87 @@ def _short(code: int) -> str:
 
 def _unknowns(report: Report) -> Iterator[Finding]:
     """What the cluster did not report."""
+    cluster = report.cluster
     if report.info.functional_level is None:
         why = _short(report.props_status) if report.props_status else "no ClusterFunctionalLevel property"
-        yield 0, (
+        yield NOTHING, (
             f"the cluster did not report its functional level ({why}): "
-            "check it with Get-Cluster | Format-List ClusterFunctionalLevel"
+            f"check it with {remedies.get_level(cluster)}"
         )
     if not report.info.nodes:
-        yield 0, (
+        yield NOTHING, (
             f"the cluster did not report its nodes ({_short(report.nodes_status)}): without them "
-            "clusupgrade cannot tell a raise from nothing to do; check them with Get-ClusterNode"
+            f"clusupgrade cannot tell a raise from nothing to do; check them with {remedies.get_nodes(cluster)}"
         )
     for node, status in zip(report.info.nodes, report.node_props_status, strict=True):
         if node.highest_version is None:
             why = _short(status) if status else "no NodeHighestVersion property"
-            yield 0, (
+            yield NOTHING, (
                 f"node {node.name} did not report the highest level it supports ({why}): "
-                f"check it with Get-ClusterNode {node.name} | Format-List *"
+                f"check it with {remedies.get_node(node.name, cluster)}"
             )
 
 
-def _states(nodes: tuple[NodeInfo, ...]) -> Iterator[Finding]:
+def _states(nodes: tuple[NodeInfo, ...], cluster: str | None) -> Iterator[Finding]:
     """Every node that is not an active member, with its remedy."""
     for node in nodes:
         n = node.name
         if node.state == NodeState.UP:
             continue
         if node.state == NodeState.DOWN:
-            yield 5050, f"node {n} is down: start it (Start-ClusterNode {n}) or evict it (Remove-ClusterNode {n})"
+            yield MEMBERSHIP, (
+                f"node {n} is down: start it ({remedies.start_node(n, cluster)}); only if it will not "
+                f"come back, evict it ({remedies.remove_node(n, cluster)}; {remedies.EVICT_CAUTION})"
+            )
         elif node.state == NodeState.PAUSED:
-            yield 5070, f"node {n} is paused: Resume-ClusterNode {n}"
+            yield MEMBERSHIP, f"node {n} is paused: resume it ({remedies.resume_node(n, cluster)})"
         elif node.state == NodeState.JOINING:
-            yield 5072, f"node {n} is still joining the cluster: wait until Get-ClusterNode {n} shows it Up"
+            yield MEMBERSHIP, (
+                f"node {n} is still joining the cluster: wait until {remedies.get_node_state(n, cluster)} "
+                "shows it Up"
+            )
         else:
-            yield 5072, f"the state of node {n} is unknown ({int(node.state)}): check it with Get-ClusterNode {n}"
+            yield MEMBERSHIP, (
+                f"the state of node {n} is unknown ({int(node.state)}): "
+                f"check it with {remedies.get_node_state(n, cluster)}"
+            )
 
 
-def _behind(nodes: tuple[NodeInfo, ...], target: int) -> list[Finding]:
+def _version_words(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
+
+
+def _behind(nodes: tuple[NodeInfo, ...], target: int, cluster: str | None) -> list[Finding]:
     """The nodes that do not support `target`, when some others do (when
-    none does, there is nothing to raise, not a blocker)."""
+    none does, there is nothing to raise, not a blocker).  A node whose
+    Windows is as new as that of a node that supports `target` is not told
+    to upgrade Windows: what it reports is said instead."""
     known = [node for node in nodes if node.highest_level is not None]
     behind = [node for node in known if node.highest_level is not None and node.highest_level < target]
     if len(behind) == len(known):
         return []
-    return [
-        (
-            5973,
-            f"node {node.name} supports level {node.highest_level} at most; every node must support "
-            f"{target}: upgrade {node.name} to the newer Windows Server first",
-        )
-        for node in behind
-    ]
+    ahead = [node.os_version for node in known if node not in behind and node.os_version is not None]
+    newest = max(ahead) if ahead else None
+    found: list[Finding] = []
+    for node in behind:
+        assert node.highest_version is not None
+        reports = f"node {node.name} reports NodeHighestVersion {_version_words(node.highest_version)}"
+        if node.os_version is not None and newest is not None and node.os_version >= newest:
+            text = (
+                f"{reports} (level {node.highest_level} at most), although it runs Windows "
+                f"{_version_words(node.os_version)} like the nodes that support level {target}: check its "
+                f"Cluster service and updates ({remedies.get_node(node.name, cluster)})"
+            )
+        else:
+            os_words = "" if node.os_version is None else f" and runs Windows {_version_words(node.os_version)}"
+            name = level_name(target)
+            release = f"a Windows Server that supports level {target}" + (f" ({name})" if name else "")
+            text = (
+                f"{reports} (level {node.highest_level} at most){os_words}; every node must support "
+                f"level {target}: upgrade {node.name} to {release}"
+            )
+        found.append((frozenset({5973}), text))
+    return found
 
 
 def _nothing_to_do(report: Report, target: int | None) -> bool:
@@ -168,14 +214,14 @@ def _nothing_to_do(report: Report, target: int | None) -> bool:
     return all(level is not None and level < target for level in levels)
 
 
-def _refusal(check: Check) -> str:
+def _refusal(check: Check, cluster: str | None) -> str:
     """The blocker for a check that failed, where no node explains it."""
     if check.stage == _clusupgrade.STAGE_LOAD:
         if 0 <= check.missing < len(EXPORTS):
             return (
                 f"clusapi.dll on this machine has no {EXPORTS[check.missing]} export, so it cannot ask "
-                "the cluster to raise its level: run clusupgrade on Windows Server 2016 or later, or "
-                "install the RSAT-Clustering tools (Install-WindowsFeature RSAT-Clustering)"
+                f"the cluster to raise its level: only Windows Server 2016 and later have it; "
+                f"{remedies.NEWER_WINDOWS}"
             )
-        return f"clusapi.dll cannot make the check: {describe(check.status)}"
-    return f"the cluster refused the check: {describe(check.status)}"
+        return f"clusapi.dll cannot make the check: {describe(check.status, cluster=cluster)}"
+    return f"the cluster refused the check: {describe(check.status, cluster=cluster)}"

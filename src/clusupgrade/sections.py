@@ -19,6 +19,12 @@ CLUSTER_PROPS: Final = 2
 CLUSTER_PROPS_AFTER: Final = 3
 NODES: Final = 4
 NODE: Final = 5
+CLUSTER_PROPS_RW: Final = 6
+"""The cluster's read-write common properties
+(CLUSCTL_CLUSTER_GET_COMMON_PROPERTIES), read by a query: ClusterUpgradeVersion
+is documented as read/write, so it may be there and not in CLUSTER_PROPS."""
+SIM_STATE: Final = 7
+"""Only from the simulator: u32, its persistent "upgrade in progress" flag."""
 
 ERROR_INVALID_DATA: Final = 13
 """The status clusupgrade gives a section that is there but malformed."""

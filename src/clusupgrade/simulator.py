@@ -2,11 +2,24 @@
 
 The cluster itself is a model in C (csrc/sim_model.c): nodes with states
 and versions, a functional level, the persistent "upgrade in progress"
-flag, and one upgrade at a time.  Every call to it, upgrade, check or
-query, goes through the same native trampoline and payload as a call to
-clusapi.dll, and the model decides it natively, as MS-CMRP describes; the
-script of phases and faults given here overrides it for rehearsing
-failures.
+flag, and one upgrade or check at a time.  Every call to it, upgrade,
+check or query, goes through the same native trampoline and payload as a
+call to clusapi.dll, and the model decides it natively; the script of
+phases and faults given here overrides it for rehearsing failures.
+
+What comes from MS-CMRP and what is the simulator's own choice (where
+Microsoft documents nothing) is listed in docs/sources.md:
+
+- MS-CMRP: a second upgrade or check waits for the one under way and then
+  decides on the new state (3.1.4.3.7.18); 5973 when only some nodes
+  support the next level; success with nothing to do when none does; a
+  raise moves the level by exactly one; the persistent in-progress flag
+  (3.1.1.12) is set while a raise runs.
+- The simulator's choices: 5976 only from that flag; 5050 / 5070 / 5072
+  for a down / paused / joining node (a real cluster's code for them is
+  documented nowhere); the upgrade version each Windows Server build
+  reports (UPGRADE_VERSION_OF_BUILD); ClusterUpgradeVersion reported in
+  the read-write common properties.
 """
 
 from __future__ import annotations
@@ -33,7 +46,24 @@ MAX_LEVEL: Final = 0xFFFF
 
 LEVEL_OF_BUILD: Final = {14393: 9, 17763: 10, 20348: 11, 26100: 12}
 """The highest functional level each Windows Server build supports: 2016,
-2019, 2022, 2025 (Microsoft documents 9; the rest are widely reported)."""
+2019, 2022, 2025 (Microsoft's Cluster OS Rolling Upgrade article, 2025
+revision)."""
+
+UPGRADE_VERSION_OF_BUILD: Final = {14393: 3, 17763: 3, 20348: 4, 26100: 5}
+"""The upgrade version (the low word of NodeHighestVersion) a node of each
+build reports: THE SIMULATOR'S CHOICE, since the sources disagree.
+
+- 14393 (2016) -> 9.3: MS-CMRP 2.2.3.3's first example of the new scheme,
+  0x00090003.
+- 17763 (2019) -> 10.3: the SDK's RS5_UPGRADE_VERSION = 3 (RS5 is 17763).
+- 20348 (2022) -> 11.4: the SDK's FE_UPGRADE_VERSION = 4 (Fe is 20348).
+- 26100 (2025) -> 12.5: the SDK's GA_UPGRADE_VERSION = 5.  MS-CMRP
+  2.2.3.3's examples end at 0x000c0004 (12.4), and 12.6 (0x000c0006) is
+  reported too: the sources disagree, and a real node may show another.
+
+Microsoft's CLUSTER_GET_UPGRADE_VERSION page: since Windows Server 2016
+the low word is the upgrade version ("Minor version has been renamed to
+upgrade version"), never the OS build."""
 DEFAULT_OS: Final = (10, 0, 26100)
 """Windows Server 2025."""
 DEFAULT_LEVEL: Final = 11
@@ -54,7 +84,10 @@ def _phases(value: object, what: str) -> tuple[int, ...]:
 def _delay(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"delay must be a number of seconds, not {type(value).__name__}")
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int beyond any float: far more than a day
+        raise ValueError(f"delay must be from 0 to {MAX_DELAY:g} seconds, got {value!r}") from None
     if math.isnan(seconds) or not 0 <= seconds <= MAX_DELAY:
         raise ValueError(f"delay must be from 0 to {MAX_DELAY:g} seconds, got {value!r}")
     return seconds
@@ -71,14 +104,27 @@ def _state(value: object, what: str) -> NodeState | int:
     return to_state(_validate.integer(value, what, INT32_MIN, INT32_MAX))
 
 
+def _upgrade_of_level(level: int) -> int:
+    """The upgrade version the release that introduced `level` reports, or 0."""
+    builds = [build for build, at in LEVEL_OF_BUILD.items() if at == level]
+    return UPGRADE_VERSION_OF_BUILD[builds[0]] if builds else 0
+
+
 @dataclass(frozen=True)
 class SimNode:
     """One node of a simulated cluster.
 
-    `highest_level` is the highest functional level the node supports; by
-    default the one its Windows Server build is known for (LEVEL_OF_BUILD).
-    `lowest_level` defaults to one below it: a node joins a cluster one
-    level down during a rolling upgrade.
+    `os_version` is the Windows it runs (MajorVersion, MinorVersion,
+    BuildNumber).  `highest_level` is the highest functional level the node
+    supports; by default the one its Windows Server build is known for
+    (LEVEL_OF_BUILD).  `lowest_level` defaults to one below it: a node joins
+    a cluster one level down during a rolling upgrade.  `upgrade_version` is
+    the low word of its NodeHighestVersion, by default the simulator's
+    choice for its build (UPGRADE_VERSION_OF_BUILD, else 0); set
+    HCI_UPGRADE_BIT (0x8000) in it to rehearse an Azure Stack HCI node.
+    NodeHighestVersion is (highest_level << 16) | upgrade_version;
+    NodeLowestVersion is (lowest_level << 16) | the upgrade version of the
+    release that introduced lowest_level.
     """
 
     name: str
@@ -86,6 +132,7 @@ class SimNode:
     os_version: tuple[int, int, int] = DEFAULT_OS
     highest_level: int | None = None
     lowest_level: int | None = None
+    upgrade_version: int | None = None
 
     def __post_init__(self) -> None:
         # A frozen dataclass sets its checked fields this way.
@@ -106,10 +153,15 @@ class SimNode:
         lowest = _validate.integer(lowest, f"lowest_level of node {self.name}", 0, highest)
         set_(self, "highest_level", highest)
         set_(self, "lowest_level", lowest)
+        upgrade = self.upgrade_version
+        if upgrade is None:
+            upgrade = UPGRADE_VERSION_OF_BUILD.get(self.os_version[2], 0)
+        set_(self, "upgrade_version", _validate.integer(upgrade, f"upgrade_version of node {self.name}", 0, 0xFFFF))
 
     def _native(self) -> tuple[bytes, int, int, int, int, int, int]:
         """What SimModel takes for this node."""
         assert self.highest_level is not None and self.lowest_level is not None
+        assert self.upgrade_version is not None
         major, minor, build = self.os_version
         return (
             self.name.encode("utf-16-le"),
@@ -117,8 +169,8 @@ class SimNode:
             major,
             minor,
             build,
-            (self.highest_level << 16) | build,
-            (self.lowest_level << 16) | build,
+            (self.highest_level << 16) | self.upgrade_version,
+            (self.lowest_level << 16) | _upgrade_of_level(self.lowest_level),
         )
 
 
@@ -151,17 +203,28 @@ class Simulator:
     - ``nodes``: its nodes, :class:`SimNode` objects; by default HV1, HV2
       and HV3, up, on Windows Server 2025 (``os_version``), so that a raise
       to 12 is ready.  ``os_version`` sets the default nodes' Windows.
-    - ``upgrade_version``: the ClusterUpgradeVersion it reports; the
-      simulator does not model how a raise changes it.
-    - ``upgrade_in_progress``: the persistent flag that makes every upgrade
-      and check fail with 5976.
+    - ``upgrade_version``: the ClusterUpgradeVersion it reports, in its
+      read-write common properties (the simulator's choice; Microsoft
+      documents the property as read/write); the simulator does not model
+      how a raise changes it.
+    - ``upgrade_in_progress``: the persistent "upgrade in progress" flag
+      (MS-CMRP 3.1.1.12), set from the start: every upgrade and check
+      fails with 5976 (the simulator's choice of code).
+    - ``leaves_in_progress``: a raise leaves that flag set when it ends, as
+      a failed upgrade may on a real cluster: every later upgrade and check
+      fails with 5976.  Without it a raise sets the flag while it runs and
+      clears it at its end.
 
-    It decides each upgrade or check as a real cluster does (see the
-    README): 5976 while another call holds it or the flag is set, 5050 for
-    a down node, 5070 for a paused one, 5072 for one joining or in an
-    unknown state, 5973 when only some nodes support the next level,
-    success with nothing to do when none does, and a raise by one level,
-    made when the native call returns, when all do.
+    It decides each upgrade or check in this order (docs/sources.md says
+    which rule comes from MS-CMRP and which is the simulator's choice):
+    a call made while another upgrade or check runs on the same simulator
+    waits for it, then decides on the state it left (MS-CMRP
+    3.1.4.3.7.18); 5976 when the flag is set; 5050 for a down node, 5070
+    for a paused one, 5072 for one joining or in an unknown state (the
+    simulator's choices: Microsoft documents no code); 5973 when only some
+    nodes support the next level; success with nothing to do when none
+    does; and a raise by one level, made when the native call returns,
+    when all do.  ``cluster_info(sim).upgrade_in_progress`` shows the flag.
 
     The script, which overrides the model for rehearsing faults:
 
@@ -181,7 +244,9 @@ class Simulator:
       simulator's own, as a cluster service thread would; ``"caller"`` on
       the thread that made the call.
 
-    A FALSE answer stops the script with ERROR_CANCELLED (1223).
+    :attr:`answers` shows what the trampoline answered: TRUE, unless the
+    call was aborted.  A FALSE answer stops the script with ERROR_CANCELLED
+    (1223).
     """
 
     def __init__(
@@ -200,6 +265,7 @@ class Simulator:
         os_version: tuple[int, int, int] | None = None,
         upgrade_version: int = 0,
         upgrade_in_progress: bool = False,
+        leaves_in_progress: bool = False,
     ) -> None:
         self.phases = _phases(phases, "phases")
         self.check_phases = _phases(check_phases, "check_phases")
@@ -226,6 +292,7 @@ class Simulator:
             _validate.win32_code(upgrade_version, "upgrade_version"),
             _validate.flag(upgrade_in_progress, "upgrade_in_progress"),
             tuple(node._native() for node in self.nodes),
+            _validate.flag(leaves_in_progress, "leaves_in_progress"),
         )
         self._lock = threading.Lock()
         # The jobs of the calls started on this simulator, each with whether
@@ -282,14 +349,16 @@ class Simulator:
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until no call runs on this simulator; False on timeout.
 
-        A cancelled or abandoned call goes on natively until its script ends,
-        as it would on a cluster: this is how to wait for that.  Raises
+        A call nobody listens to any more goes on natively until its script
+        ends, as it would on a cluster (every later phase answered TRUE):
+        this is how to wait for that.  Raises
         RuntimeError in a child process forked while a call was running.
         """
         seconds = _validate.timeout(timeout, zero=True)
         self._model.check()
         with self._lock:
-            pending = [job for job, _ in self._jobs if not job.finished]
+            # A call stored before it starts may never be started: nothing runs.
+            pending = [job for job, _ in self._jobs if job.started and not job.finished]
         deadline = None if seconds is None else time.monotonic() + seconds
         return all(_wait(job, deadline) for job in pending)
 
@@ -318,6 +387,12 @@ class Simulator:
             newest = counted_done[-1] if counted_done else -1
             self._forgotten += max(0, len(counted_done) - 1)
             self._jobs = [(j, c) for i, (j, c, done) in enumerate(states) if i == newest or not done]
+
+
+    def _untrack(self, job: _clusupgrade.Job) -> None:
+        """Forget a call that was never made (its thread could not start)."""
+        with self._lock:
+            self._jobs = [(j, c) for j, c in self._jobs if j is not job]
 
 
 def _wait(job: _clusupgrade.Job, deadline: float | None) -> bool:

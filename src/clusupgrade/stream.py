@@ -8,11 +8,16 @@ PhaseEvents on the consumer's thread.  The consumer never blocks for long in
 one wait (waiting.py), so Ctrl+C and timeouts take effect while the native
 call is still blocked.
 
-A stream is the only owner of its Call.  Dropping a stream that is still
-running leaves the call through the Call's own dealloc, in C, which answers
-FALSE to every later phase.  There is deliberately no __del__ here: CPython
-raises a pending Ctrl+C in whatever Python code runs next, a finalizer
-included, and a KeyboardInterrupt raised in a finalizer is printed and lost.
+A stream is the only owner of its Call, and owns it before it starts: the
+Call is made and stored first, started second, so an abort() or a stop
+that lands in between (a signal handler, another thread) always finds it.
+The answer policy (issue 16): FALSE only after abort(); every other way out
+(timeout, break, close(), leaving ``with``, Ctrl+C, an exception, a dropped
+stream) only stops listening: the Call is detached and every later phase
+is answered TRUE.  Dropping a stream detaches through the Call's own
+dealloc, in C.  There is deliberately no __del__ here: CPython raises a
+pending Ctrl+C in whatever Python code runs next, a finalizer included, and
+a KeyboardInterrupt raised in a finalizer is printed and lost.
 """
 
 from __future__ import annotations
@@ -20,45 +25,79 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from collections.abc import Callable
 from types import TracebackType
 from typing import Final
 
 from . import _clusupgrade, _validate
-from .errors import ClusterUpgradeError, UpgradeTimeoutError, describe
+from .errors import STATE_UNKNOWN, ClusterUpgradeError, Pending, UpgradeTimeoutError, describe
 from .outcome import conclude, log, log_event, where
+from .pending import PendingCall
 from .phase import PHASE_KIND, PhaseEvent, new_event, unpack_phase
 from .result import UpgradeResult
 from .simulator import Simulator
 from .target import Target, resolve
 from .waiting import POLL_SECONDS, fork_generation, next_record
 
-__all__ = ["POLL_SECONDS", "CallStream", "PhaseStream", "Target", "add_event", "launch", "resolve", "start_error"]
+__all__ = [
+    "POLL_SECONDS",
+    "CallStream",
+    "PhaseStream",
+    "Target",
+    "add_event",
+    "launch",
+    "note_stopped",
+    "resolve",
+    "start_error",
+]
 
 NEW: Final = "new"
 RUNNING: Final = "running"
 DONE: Final = "done"
 FAILED: Final = "failed"
-CANCELLED: Final = "cancelled"
+STOPPED: Final = "stopped"
 
 _WAKE: Final = object()
-"""Put by cancel() so that a consumer blocked in another thread stops."""
+"""Put by close() so that a consumer blocked in another thread stops."""
 
 
-def launch(simulator: Simulator | None, make: Callable[[], _clusupgrade.Call]) -> _clusupgrade.Call:
-    """Make a call with `make()` and start it; a simulator keeps its Job,
-    for wait(), runs and answers.  Calls to one simulated cluster do not
-    queue: the cluster itself refuses a second one (5976)."""
-    call = make()
-    call.start()
+def launch(simulator: Simulator | None, call: _clusupgrade.Call, *, counted: bool = True) -> bool:
+    """Start `call`, which its owner has already stored; a simulator keeps
+    its Job first, for wait(), runs and answers.  False when the call was
+    detached or aborted before it started: then nothing was sent.  Raises
+    OSError (see start_error()) when its thread cannot start.  Calls to one
+    simulated cluster do not queue here: the cluster itself makes a second
+    one wait natively."""
+    job = None
     if simulator is not None:
-        simulator._track(call.job)
-    return call
+        job = call.job
+        simulator._track(job, counted=counted)
+    try:
+        return call.start()
+    except OSError:
+        if simulator is not None and job is not None:
+            simulator._untrack(job)
+        raise
+
+
+def note_stopped(exc: BaseException, pending: Pending | None) -> None:
+    """Tell `exc`, which left a call that still runs, that listening stopped
+    and the call goes on (a PEP 678 note), and give it `pending`."""
+    if pending is None or getattr(exc, "pending", None) is not None:
+        return
+    exc.add_note(
+        f"{where(pending.cluster)}: clusupgrade stopped listening (later phases are answered TRUE); "
+        f"{STATE_UNKNOWN}. clusupgrade.pending_call(exc).wait() waits for its outcome."
+    )
+    try:
+        exc.pending = pending  # type: ignore[attr-defined]
+    except AttributeError:  # an exception type that refuses new attributes
+        pass
 
 
 def start_error(err: OSError, name: str | None) -> ClusterUpgradeError:
-    """The cluster's error for a call whose native thread could not start
-    (Call.start() raises OSError with a Win32 code: resources exhausted)."""
+    """The cluster's error for a call (or relay) whose native thread could
+    not start (Call.start() and start_relay() raise OSError with a Win32
+    code: resources exhausted)."""
     winerror = getattr(err, "winerror", None)
     code = winerror if isinstance(winerror, int) else err.errno if isinstance(err.errno, int) else 8
     return ClusterUpgradeError(
@@ -83,17 +122,19 @@ class CallStream:
     """What the blocking and the asyncio stream share: one call, its records
     turned into events, its end turned into a result or an exception."""
 
-    def __init__(self, cluster: Target = None, *, perform: bool = True, timeout: float | None = None) -> None:
+    def __init__(self, cluster: Target = None, *, perform: bool, timeout: float | None = None) -> None:
         self._name, self._simulator = resolve(cluster)
         self._perform = _validate.flag(perform, "perform")
         self._timeout = _validate.timeout(timeout)
         self._items: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._call: _clusupgrade.Call | None = None
         self._events: list[PhaseEvent] = []
-        self._state = NEW  # new, running, done, failed, cancelled
+        self._state = NEW  # new, running, done, failed, stopped
         self._leaving = False
-        """Set first by cancel(): see there."""
-        self._started = 0.0
+        """Set first by close(): see there."""
+        self._aborting = False
+        """Set first by abort(): see there."""
+        self._pending: PendingCall | None = None
         self._deadline: float | None = None
         self._born: int | None = None
         self._log = False
@@ -108,7 +149,7 @@ class CallStream:
     def caller_thread_id(self) -> int | None:
         """Native id of the thread that makes the blocking call (None before
         the call starts): callbacks on "the calling thread" run there."""
-        return self._call.caller_thread if self._call is not None else None
+        return self._call.caller_thread if self._call is not None and self._call.started else None
 
     @property
     def events(self) -> tuple[PhaseEvent, ...]:
@@ -116,64 +157,96 @@ class CallStream:
         return tuple(self._events)
 
     @property
-    def cancelled(self) -> bool:
-        """True when the call was left before it ended."""
-        return self._state == CANCELLED
+    def aborted(self) -> bool:
+        """True once :meth:`abort` was called."""
+        return self._aborting
 
-    def cancel(self) -> None:
-        """Stop listening: later phases are answered FALSE and iteration ends.
+    @property
+    def listening(self) -> bool:
+        """True while the call runs and this stream still takes its phases."""
+        return self._state == RUNNING
 
-        Safe from any thread and from a signal handler.  The native call
-        goes on until the cluster returns; what a cluster does with a FALSE
-        answer is not documented (see the README).
+    @property
+    def pending(self) -> PendingCall | None:
+        """The call, while it runs in this process and this stream has not
+        seen its end (None before it starts and after the end): wait() on
+        it for its outcome after listening stopped."""
+        call = self._call
+        if call is None or not call.started or self._state in (NEW, DONE, FAILED):
+            return None
+        if self._state == STOPPED:
+            if self._pending is None:
+                self._pending = PendingCall(call, cluster=self._name, perform=self._perform, events=self.events)
+            return self._pending
+        return PendingCall(call, cluster=self._name, perform=self._perform, events=self.events)
+
+    def abort(self) -> None:
+        """Answer FALSE to every later phase: asks the cluster to stop at its
+        next phase.  What the cluster does then is not documented; it may
+        still complete.
+
+        The only way clusupgrade ever answers FALSE.  The stream keeps
+        listening: iteration ends with the call's own outcome (on the
+        simulator, ClusterUpgradeError 1223).  Before the call starts, it is
+        never made.  Safe from any thread and from a signal handler.
         """
-        # No lock: a signal handler runs cancel() on the consumer's own
+        # Announce first, then look for the call; _start() stores the call,
+        # then starts it, and Call.start() refuses a call aborted before it
+        # started: an abort is never lost.
+        self._aborting = True
+        call = self._call
+        if call is not None:
+            call.abort()
+        if self._state == NEW:
+            self._state = STOPPED
+
+    def close(self) -> None:
+        """Stop listening: no more events, and every later phase is answered
+        TRUE; the call goes on (see :attr:`pending`).  Nothing runs when
+        the call has not started.  Safe from any thread and from a signal
+        handler."""
+        # No lock: a signal handler runs close() on the consumer's own
         # thread, where _start() could be holding it.  Ordering instead:
         # this announces first, then looks for the call; _start() stores
-        # the call, then looks for the announcement.  Whichever comes second
-        # sees the other's write, so a started call is always cancelled
-        # (Call.cancel() is idempotent).
+        # the call, then starts it, and Call.start() refuses a detached
+        # one (Call.detach() is idempotent).
         self._leaving = True
         call = self._call
         if call is not None:
-            call.cancel()
+            call.detach()
         if self._state in (NEW, RUNNING):
-            self._state = CANCELLED
+            self._state = STOPPED
             self._items.put(_WAKE)
 
+    def _stop_listening(self, exc: BaseException) -> None:
+        """Leave the call because `exc` leaves the stream while it runs."""
+        running = self._state == RUNNING
+        self.close()
+        if running:
+            note_stopped(exc, self.pending)
+
     def _start(self) -> None:
-        if self._leaving:
-            return  # cancelled before it began: nothing runs
+        if self._leaving or self._aborting:
+            self._state = STOPPED
+            return  # left before it began: nothing runs
         spec = self._simulator._spec(self._perform) if self._simulator is not None else None
-
-        def make() -> _clusupgrade.Call:
-            return _clusupgrade.Call(self._items, self._name, self._perform, spec)
-
-        # The duration on perf_counter(), the clock of the events' elapsed
-        # (QueryPerformanceCounter on Windows): before 3.13, monotonic()
-        # there ticks every 15.6 ms, so a short call would last less than
-        # its own events.
-        self._started = time.perf_counter()
+        # Owned before it starts: a close() or abort() from here on finds it.
+        call = _clusupgrade.Call(self._items, self._name, self._perform, spec)
+        self._call = call
         if self._timeout is not None:
             self._deadline = time.monotonic() + self._timeout
         self._born = fork_generation()
         # Decided once per call: an event then costs nothing while INFO is off.
         self._log = log.isEnabledFor(logging.INFO)
-        # Running before the call exists: a cancel() from here on either
-        # sees the call or is seen below.
         self._state = RUNNING
         try:
-            call = launch(self._simulator, make)
+            made = launch(self._simulator, call)
         except OSError as err:
             self._state = FAILED
             raise start_error(err, self._name) from err
-        except BaseException:
-            self._state = FAILED
-            raise
-        self._call = call
-        if self._leaving:
-            call.cancel()
-            self._state = CANCELLED
+        if not made:  # closed or aborted meanwhile: nothing was sent
+            self._state = STOPPED
+            self._items.put(_WAKE)
 
     def _take(self, item: object) -> PhaseEvent | None:
         """The event for a phase record; None once the call's end is handled
@@ -186,15 +259,15 @@ class CallStream:
         return None
 
     def _timed_out(self) -> UpgradeTimeoutError:
-        """Leave the call; the error to raise for its timeout."""
-        self.cancel()
+        """Stop listening; the error to raise for the timeout."""
+        self.close()
         log.error("%s did not finish within %g s", where(self._name), self._timeout)
         return UpgradeTimeoutError(
             f"{where(self._name)} did not finish within {self._timeout:g} s; clusupgrade stopped "
-            "listening and answers FALSE to any later phase, but the cluster may "
-            "still complete the upgrade",
+            f"listening and answers TRUE to any later phase: {STATE_UNKNOWN}",
             cluster=self._name,
             events=tuple(self._events),
+            pending=self.pending,
         )
 
     def _finish(self, end: bytes) -> None:
@@ -207,7 +280,7 @@ class CallStream:
             perform=self._perform,
             events=tuple(self._events),
             lost=self._call.lost,
-            duration=time.perf_counter() - self._started,
+            aborted=self._call.aborted,
         )
         self._state = DONE
 
@@ -218,11 +291,13 @@ class PhaseStream(CallStream):
     The call starts at the first ``next()`` (or on entering ``with``).  When
     it succeeds, iteration ends and :attr:`result` holds the
     :class:`UpgradeResult`; when it fails, the last ``next()`` raises
-    :class:`ClusterUpgradeError`.  Leaving ``with`` (after ``break`` or an
-    exception), :meth:`close`, :meth:`cancel`, dropping the last reference,
-    Ctrl+C or the timeout while waiting answer FALSE to every later phase;
-    a bare ``break`` without ``with`` does not, while the stream is still
-    referenced (see the README).
+    :class:`ClusterUpgradeError`.
+
+    Only :meth:`abort` answers FALSE.  Every other way out stops listening
+    and answers TRUE to every later phase, so the call goes on: leaving
+    ``with`` (after ``break`` or an exception), :meth:`close`, dropping the
+    last reference, Ctrl+C or the timeout.  An exception that leaves while
+    the call runs carries a note and its :attr:`pending` call.
     """
 
     def __iter__(self) -> PhaseStream:
@@ -242,14 +317,14 @@ class PhaseStream(CallStream):
                         item = self._wait_record()
                 else:
                     item = self._wait_record()
-            except BaseException:
+            except BaseException as exc:
                 # KeyboardInterrupt, a forked child: nobody is listening any more.
-                self.cancel()
+                self._stop_listening(exc)
                 raise
             if item is None:
                 raise self._timed_out()
             if self._state != RUNNING:
-                raise StopIteration  # cancelled meanwhile: the record is dropped
+                raise StopIteration  # closed meanwhile: the record is dropped
             if type(item) is bytes:
                 if item[0] != PHASE_KIND:
                     self._finish(item)
@@ -264,20 +339,31 @@ class PhaseStream(CallStream):
     def _begin(self) -> None:
         """Start a new stream's call; StopIteration for one that is over."""
         if self._state == NEW:
-            self._start()
+            try:
+                self._start()
+            except ClusterUpgradeError:
+                raise
+            except BaseException as exc:  # Ctrl+C as the call starts
+                self._stop_listening(exc)
+                raise
         if self._state != RUNNING:
             raise StopIteration
 
-    def close(self) -> None:
-        """Leave the call if it is still running (same as cancel())."""
-        self.cancel()
-
     def __enter__(self) -> PhaseStream:
         if self._state == NEW:
-            self._start()
+            try:
+                self._start()
+            except ClusterUpgradeError:
+                raise
+            except BaseException as exc:
+                self._stop_listening(exc)
+                raise
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        if exc is not None:
+            self._stop_listening(exc)
+        else:
+            self.close()

@@ -24,6 +24,10 @@
  *   property lists (ClusterControl, ClusterNodeControl)
  *     level=N|-          ClusterFunctionalLevel (default 10; '-': absent)
  *     upgrade_version=N|- ClusterUpgradeVersion (default 3)
+ *     upgrade_version_in=ro|rw  the list that carries ClusterUpgradeVersion:
+ *                        the read-only common properties (default) or the
+ *                        read-write ones (CLUSCTL_CLUSTER_GET_COMMON_
+ *                        PROPERTIES), as Microsoft documents it read/write
  *     props_extra=N      adds a BINARY property of N bytes (a list longer
  *                        than the caller's first buffer)
  *     props_error=N      ClusterControl fails with N
@@ -36,10 +40,12 @@
  *                        length_past_end, count_too_big, unknown_syntax,
  *                        no_endmark, name_without_nul (see deform())
  *   nodes
- *     nodes=NAME:STATE:MAJOR.MINOR.BUILD:LEVEL,...
+ *     nodes=NAME:STATE:MAJOR.MINOR.BUILD:LEVEL[:UPGRADE],...
  *                        STATE up|down|paused|joining|unknown|a number;
  *                        version and LEVEL (highest supported) may be '-'
- *                        (not reported); default HV1 and HV2, up, 2019
+ *                        (not reported); UPGRADE is the upgrade version,
+ *                        the low word of NodeHighest/LowestVersion (default
+ *                        0); default HV1 and HV2, up, 2019 (10.3)
  *     node_fail=NAME:N   ClusterNodeControl on NAME fails with N
  *     node_open_fail=NAME:N  OpenClusterNode on NAME fails with N
  *     enum_open_fail=N   ClusterOpenEnum fails with N
@@ -74,6 +80,7 @@
 
 /* The SDK's values (clusapi.h). */
 #define CLUSCTL_CLUSTER_GET_RO_COMMON_PROPERTIES 0x07000055u
+#define CLUSCTL_CLUSTER_GET_COMMON_PROPERTIES 0x07000059u
 #define CLUSCTL_NODE_GET_RO_COMMON_PROPERTIES 0x04000055u
 #define CLUSPROP_SYNTAX_ENDMARK 0x00000000u
 #define CLUSPROP_SYNTAX_NAME 0x00040003u
@@ -104,6 +111,7 @@ typedef struct {
     DWORD major, minor, build;
     int has_level;
     DWORD level;                    /* the highest it supports */
+    DWORD upgrade;                  /* its upgrade version */
 } node;
 
 /* A failure scripted for one node: its name and the status. */
@@ -126,6 +134,7 @@ typedef struct {
     DWORD slow_ms;
     long level;                     /* -1: the property is absent */
     long upgrade_version;
+    int upgrade_version_rw;         /* served in the read-write list */
     DWORD props_extra;
     DWORD props_error;
     DWORD props_more_data;
@@ -280,11 +289,11 @@ parse_state(const char *text)
 static void
 parse_node(char *text, node *n)
 {
-    const char *field[4] = {"", "up", "-", "-"};
+    const char *field[5] = {"", "up", "-", "-", "0"};
     char *p = text;
     int i;
 
-    for (i = 0; i < 4 && p != NULL; i++) {
+    for (i = 0; i < 5 && p != NULL; i++) {
         char *colon = strchr(p, ':');
         if (colon) {
             *colon = '\0';
@@ -298,6 +307,7 @@ parse_node(char *text, node *n)
     n->has_version = sscanf(field[2], "%lu.%lu.%lu", &n->major, &n->minor, &n->build) == 3;
     n->has_level = strcmp(field[3], "-") != 0;
     n->level = strtoul(field[3], NULL, 10);
+    n->upgrade = strtoul(field[4], NULL, 10) & 0xFFFF;
 }
 
 static void
@@ -373,6 +383,7 @@ parse_item(char *item, script *s)
     else if (IS("slow_ms")) s->slow_ms = strtoul(value, NULL, 10);
     else if (IS("level")) s->level = number_or_absent(value);
     else if (IS("upgrade_version")) s->upgrade_version = number_or_absent(value);
+    else if (IS("upgrade_version_in")) s->upgrade_version_rw = strcmp(value, "rw") == 0;
     else if (IS("props_extra")) s->props_extra = strtoul(value, NULL, 10);
     else if (IS("props_error")) s->props_error = strtoul(value, NULL, 10);
     else if (IS("props_more_data")) s->props_more_data = strtoul(value, NULL, 10);
@@ -400,7 +411,7 @@ static void
 default_script(script *s)
 {
     static const int phases[] = {1, 2, 3, 4, 5};
-    char nodes[] = "HV1:up:10.0.17763:10,HV2:up:10.0.17763:10";
+    char nodes[] = "HV1:up:10.0.17763:10:3,HV2:up:10.0.17763:10:3";
 
     memset(s, 0, sizeof(*s));
     for (s->n_phases = 0; s->n_phases < 5; s->n_phases++) {
@@ -607,7 +618,7 @@ cluster_list(const script *s, plist *l)
         put_dword(l, L"ClusterFunctionalLevel", (DWORD)s->level + s->raised);
     }
     put_sz(l, L"SharedVolumesRoot", L"C:\\ClusterStorage");
-    if (s->upgrade_version >= 0) {
+    if (s->upgrade_version >= 0 && !s->upgrade_version_rw) {
         put_dword(l, L"ClusterUpgradeVersion", (DWORD)s->upgrade_version);
     }
     if (s->props_extra > 0) {
@@ -624,14 +635,25 @@ cluster_list(const script *s, plist *l)
     deform(l, s->malformed);
 }
 
-/* A node's versions, as Windows reports them: cluster versions are
- * (major << 16) | build, and a node can join a cluster one level below its
- * highest. */
+/* The cluster's read-write common properties: a description, and
+ * ClusterUpgradeVersion when the script puts it here. */
+static void
+cluster_rw_list(const script *s, plist *l)
+{
+    plist_begin(l);
+    put_sz(l, L"Description", L"test double");
+    if (s->upgrade_version >= 0 && s->upgrade_version_rw) {
+        put_dword(l, L"ClusterUpgradeVersion", (DWORD)s->upgrade_version);
+    }
+    deform(l, s->malformed);
+}
+
+/* A node's versions, as Windows reports them: since Windows Server 2016 a
+ * cluster version is (major << 16) | upgrade version (not the OS build),
+ * and a node can join a cluster one level below its highest. */
 static void
 node_list(const script *s, const node *n, plist *l)
 {
-    DWORD build = n->has_version ? n->build & 0xFFFF : 0;
-
     plist_begin(l);
     if (n->has_version) {
         put_dword(l, L"MajorVersion", n->major);
@@ -640,8 +662,8 @@ node_list(const script *s, const node *n, plist *l)
     }
     put_sz(l, L"CSDVersion", L"");
     if (n->has_level) {
-        put_dword(l, L"NodeHighestVersion", (n->level << 16) | build);
-        put_dword(l, L"NodeLowestVersion", ((n->level - 1) << 16) | build);
+        put_dword(l, L"NodeHighestVersion", (n->level << 16) | n->upgrade);
+        put_dword(l, L"NodeLowestVersion", ((n->level - 1) << 16) | n->upgrade);
     }
     deform(l, s->malformed);
 }
@@ -871,13 +893,19 @@ ClusterControl(HANDLE cluster, HANDLE host, DWORD code, LPVOID in, DWORD in_size
     if (s.slow_ms) {
         Sleep(s.slow_ms);
     }
-    if (code != CLUSCTL_CLUSTER_GET_RO_COMMON_PROPERTIES) {
+    if (code != CLUSCTL_CLUSTER_GET_RO_COMMON_PROPERTIES
+        && code != CLUSCTL_CLUSTER_GET_COMMON_PROPERTIES) {
         return ERROR_INVALID_FUNCTION;
     }
     if (s.props_error) {
         return s.props_error;
     }
-    cluster_list(&s, &l);
+    if (code == CLUSCTL_CLUSTER_GET_COMMON_PROPERTIES) {
+        log_append("rw;");
+        cluster_rw_list(&s, &l);
+    } else {
+        cluster_list(&s, &l);
+    }
     return answer(&s, &l, out, out_size, returned);
 }
 

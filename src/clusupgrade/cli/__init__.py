@@ -1,16 +1,21 @@
 """The clusupgrade command: check and raise clusters' functional level.
 
-The rule every part of it keeps: a failure of the observer (a broken pipe,
-a closed or full stdout, our own display code) never touches the cluster's
-call; only an explicit request to stop (Ctrl+C, SIGTERM, SIGHUP, Ctrl+Break)
-answers FALSE.  Exit codes: codes.EXIT_TABLE (also in --help).
+The rules every part of it keeps: the command line never answers FALSE to
+a cluster (it never aborts a raise; a stop only stops waiting); a failure
+of the observer (a broken pipe, a closed or full stdout, our own display
+code) never touches the cluster's call nor the exit code; once a call has
+returned, its outcome is shown and logged.  Exit codes: codes.EXIT_TABLE
+(also in --help).
 
 - args: options and every check on them, before anything is sent;
 - output, logfile: output that can fail without stopping anything;
-- signals: stop signals as KeyboardInterrupt;
-- session: what one run is doing, confirmation, interruptions;
+- signals: stop signals as KeyboardInterrupt (the first Ctrl+C of a raise
+  only warns);
+- session: what one run is doing, confirmation, each cluster's end, the summary;
 - single (info, one cluster), fleet (several, via upgrade_many);
-- render, cluster: what is shown; codes: exit codes.
+- settle: after a stop or a failed raise, where the cluster stands;
+- endings, records: outcomes and JSON records (pure); render, words,
+  cluster: what is shown; codes: exit codes.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ from typing import TextIO
 from . import args as cli_args
 from . import fleet as cli_fleet
 from . import single as cli_single
-from .codes import EXIT_OUTPUT_FAILED, EXIT_USAGE, SIGNAL_BASE, interrupted_code
+from .codes import EXIT_USAGE, interrupted_code
+from .endings import Ending
 from .logfile import Logging
 from .output import Console
-from .session import NoTerminal, Session
+from .session import NoTerminal, Session, by_signal
 from .signals import StopSignals, signal_of
 
 log = logging.getLogger("clusupgrade.cli")
@@ -45,12 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.tell("clusupgrade: interrupted before anything was sent; nothing was changed.")
             code = interrupted_code(signal_of(exc))
     console.out.flush()  # what argparse printed (--help) is flushed here, or fails here
-    return _final(console, code)
-
-
-def _final(console: Console, code: int) -> int:
-    """Output that failed wins over the outcome; an interruption over both."""
-    return EXIT_OUTPUT_FAILED if console.failed and code < SIGNAL_BASE else code
+    return code
 
 
 def _main(argv: Sequence[str] | None, console: Console, signals: StopSignals) -> int:
@@ -67,7 +68,7 @@ def _main(argv: Sequence[str] | None, console: Console, signals: StopSignals) ->
     try:
         log.info("%s: clusupgrade %s (pid %d)", console.subject, " ".join(sys.argv[1:] if argv is None else argv),
                  os.getpid())
-        code = _final(console, _dispatch(session, parser, stdin))
+        code = _dispatch(session, parser, stdin)
         log.info("%s: exit code %d%s", console.subject, code,
                  f" (output failed: {'; '.join(console.failures())})" if console.failed else "")
         return code
@@ -85,8 +86,15 @@ def _dispatch(session: Session, parser: argparse.ArgumentParser, stdin: TextIO |
         return cli_single.call(session, stdin)
     except NoTerminal as exc:
         return _usage(session.console, parser, str(exc))
-    except KeyboardInterrupt as exc:
-        return session.interrupted(exc)
+    except KeyboardInterrupt as exc:  # before a raise was sent (the raise handles its own)
+        signum = session.quiet_interruption(exc)
+        ended = {e.cluster for e in session.endings}
+        for name in options.names:
+            if name not in ended:
+                session.ended(Ending(name, "interrupted", interrupted_code(signum),
+                                     f"interrupted by {by_signal(signum)}; nothing was changed", options.perform,
+                                     raised=False), [])
+        return session.finish(table_view=False, signum=signum)
 
 
 def _usage(console: Console, parser: argparse.ArgumentParser, message: str) -> int:

@@ -184,31 +184,44 @@ Check and raise a Windows Server failover cluster's functional level, the last
 step of a Cluster OS Rolling Upgrade, phase by phase. Add --simulate to
 rehearse on a simulated cluster, on any machine.
 """
+TOP_EXAMPLES = """
+examples:
+  clusupgrade info --simulate
+  clusupgrade check --simulate --scenario not-upgraded
+  clusupgrade run --simulate --yes
+"""
 RUN_DESCRIPTION = """
-Raise the functional level of one or more clusters by one level
-(ClusterUpgradeFunctionalLevel), showing every phase as the cluster reports it.
-This cannot be undone: only a restore from backup goes back. Asks for
-confirmation, listing the clusters, unless --yes. With several clusters,
---check-first checks them all before raising any.
-
-One cluster is first read and checked (a preflight): if it refuses, nothing is
-raised and each blocker is shown; if not, the confirmation says from which
-level to which. The outcome is told from the level the cluster reports before
-and after: "raised", "nothing to raise", or, when it reported success but its
-level did not move, a failure.
-
-Ctrl+C (or SIGTERM, SIGHUP) stops listening: later phases are answered FALSE,
-but a cluster that has started may still finish the upgrade.
+Raise the functional level of one or more clusters by one level. This cannot
+be undone. Each cluster is checked first (nothing to raise, not ready or
+blocked: not raised), then it asks, unless --yes. During a raise, a first
+Ctrl+C keeps waiting; a second stops waiting (the cluster carries on).
+"""
+RUN_EXAMPLES = """
+examples:
+  clusupgrade run --simulate --yes                rehearse on a simulated cluster
+  clusupgrade run --cluster hv-cluster            raise one cluster, after a prompt
+  clusupgrade run --clusters-from prod.txt --yes --json --max-failures 1
 """
 CHECK_DESCRIPTION = """
-Ask one or more clusters whether their functional level can be raised
-(ClusterUpgradeFunctionalLevel with perform=FALSE). Changes nothing. One
-cluster is read as well (a preflight): ready or not, the level a raise would
-reach, and each blocker, naming the node and the remedy.
+Ask one or more clusters whether their functional level can be raised.
+Changes nothing. Each cluster is read as well (a preflight): ready or not,
+the level a raise would reach, and each blocker, naming the node and the
+remedy.
+"""
+CHECK_EXAMPLES = """
+examples:
+  clusupgrade check --simulate --scenario node-paused
+  clusupgrade check --cluster hv-cluster
+  clusupgrade check --clusters-from prod.txt --json
 """
 INFO_DESCRIPTION = """
 Show what a cluster says about itself: its name, functional level, versions
 and nodes. Changes nothing.
+"""
+INFO_EXAMPLES = """
+examples:
+  clusupgrade info --simulate
+  clusupgrade info --cluster hv-cluster --json
 """
 
 
@@ -216,10 +229,10 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("output")
     group.add_argument("--json", action="store_true", help="one JSON object per line on stdout, nothing else")
     group.add_argument(
-        "-v", "--verbose", action="store_true", help="show the clusupgrade log on stderr (every line names its cluster)"
+        "-v", "--verbose", action="store_true", help="show the log on stderr (each line names its cluster)"
     )
     group.add_argument(
-        "--log-file", metavar="PATH", type=Path, help="append the clusupgrade log to PATH as well (a transcript)"
+        "--log-file", metavar="PATH", type=Path, help="append the log to PATH (a transcript)"
     )
 
 
@@ -239,21 +252,22 @@ def _add_clusters(parser: argparse.ArgumentParser, *, several: bool) -> None:
                        help="read cluster names from FILE, one a line ('#' starts a comment); '-' reads stdin")
     call = parser.add_argument_group("the call")
     call.add_argument("--timeout", metavar="S", type=_argparse_type(timeout),
-                      help="stop listening to a cluster's call after S seconds (later phases are answered FALSE); "
-                      "each call gets S: a preflight's read and check, a raise")
+                      help="stop waiting for a call after S seconds (it goes on)")
     if parser.prog.endswith(" run"):
         call.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+        call.add_argument("--ignore-blockers", action="store_true",
+                          help="raise despite the preflight's blockers")
+        call.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
     fleet = parser.add_argument_group("several clusters")
     fleet.add_argument("--max-parallel", metavar="N", type=_argparse_type(parallel), default=DEFAULT_PARALLEL,
                        help=f"at most N calls at once ({DEFAULT_PARALLEL})")
     fleet.add_argument("--max-failures", metavar="N", type=_argparse_type(failures),
-                       help="start no more clusters once N have failed (clusters then start in "
-                       "groups of --max-parallel, each when the one before has ended)")
+                       help="stop starting clusters after N failures")
     if parser.prog.endswith(" run"):
         fleet.add_argument("--check-first", action="store_true",
-                           help="check every cluster first, and raise none unless all are ready")
+                           help="raise none unless every cluster is ready")
         fleet.add_argument("--only-ready", action="store_true",
-                           help="with --check-first: raise the clusters that are ready, skip the others")
+                           help="with --check-first: raise the ready ones anyway")
 
 
 def _add_simulation(parser: argparse.ArgumentParser, *, call: bool) -> None:
@@ -292,19 +306,21 @@ def build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]
     """The parser, and each subcommand's parser by name."""
     epilog = exit_table_text()
     parser = Parser(
-        prog="clusupgrade", description=_wrap(DESCRIPTION), epilog=epilog + "\n\nSee 'clusupgrade COMMAND --help'.",
+        prog="clusupgrade", description=_wrap(DESCRIPTION),
+        epilog=TOP_EXAMPLES.strip("\n") + "\n\n" + epilog + "\n\nSee 'clusupgrade COMMAND --help'.",
         formatter_class=FORMATTER, allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
     subparsers: dict[str, argparse.ArgumentParser] = {}
-    for name, helptext, description in (
-        ("info", "show the cluster's name, versions, functional level and nodes", INFO_DESCRIPTION),
-        ("check", "ask whether the level can be raised (changes nothing)", CHECK_DESCRIPTION),
-        ("run", "raise the functional level (cannot be undone)", RUN_DESCRIPTION),
+    for name, helptext, description, examples in (
+        ("info", "show the cluster's name, versions, functional level and nodes", INFO_DESCRIPTION, INFO_EXAMPLES),
+        ("check", "ask whether the level can be raised (changes nothing)", CHECK_DESCRIPTION, CHECK_EXAMPLES),
+        ("run", "raise the functional level (cannot be undone)", RUN_DESCRIPTION, RUN_EXAMPLES),
     ):
         subparsers[name] = sub.add_parser(
-            name, help=helptext, description=_wrap(description), epilog=epilog,
+            name, help=helptext, description=_wrap(description),
+            epilog=examples.strip("\n") + "\n\nExit codes: 'clusupgrade --help'.",
             formatter_class=FORMATTER, allow_abbrev=False,
         )
     info, check, run = subparsers["info"], subparsers["check"], subparsers["run"]
@@ -337,6 +353,7 @@ class Options:
     simulate: bool = False
     sim: dict[str, SimSettings] = field(default_factory=dict)
     yes: bool = False
+    ignore_blockers: bool = False
     check_first: bool = False
     only_ready: bool = False
     max_parallel: int = DEFAULT_PARALLEL
@@ -454,6 +471,9 @@ def _sim(ns: argparse.Namespace, names: Sequence[str | None]) -> dict[str, SimSe
 def _options(ns: argparse.Namespace, stdin: TextIO | None) -> Options:
     names = _names(ns, stdin)
     run = ns.command == "run"
+    if run and ns.force:
+        raise Invalid("--force is not an option of clusupgrade: to skip the confirmation (what -Force does in "
+                      "PowerShell), use --yes; to raise despite the preflight's blockers, --ignore-blockers")
     if run and ns.only_ready and not ns.check_first:
         raise Invalid("--only-ready needs --check-first")
     return Options(
@@ -466,6 +486,7 @@ def _options(ns: argparse.Namespace, stdin: TextIO | None) -> Options:
         simulate=ns.simulate,
         sim=_sim(ns, names),
         yes=run and ns.yes,
+        ignore_blockers=run and ns.ignore_blockers,
         check_first=run and ns.check_first,
         only_ready=run and ns.only_ready,
         max_parallel=getattr(ns, "max_parallel", DEFAULT_PARALLEL),

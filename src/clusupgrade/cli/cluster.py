@@ -13,14 +13,12 @@ from typing import Any
 
 from .. import _clusupgrade, _winerror
 from ..info import ClusterInfo, Report, cluster_info, read
-from ..levels import level_name
 from ..nodes import NodeInfo
 from ..preflight import Check, Preflight, judge
-from ..result import UpgradeResult
 from ..simulator import Simulator
 from ..target import Target, resolve
-from .codes import EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, Verdict
-from .render import Levels, Record, table, where
+from .records import STATE_WORDS
+from .render import table
 
 DEFAULT_DELAY = 0.4
 """Seconds between simulated phases (and before a simulated read answers),
@@ -76,11 +74,6 @@ def model_of(name: str, settings: SimSettings) -> Simulator:
 # Reading the cluster.
 
 
-def levels_of(result: UpgradeResult) -> Levels:
-    """The level the cluster reported before and after the call."""
-    return Levels(result.level_before, result.level_after)
-
-
 def read_info(target: Target, timeout: float | None) -> ClusterInfo:
     """What `target` says about itself."""
     return cluster_info(target, timeout=timeout)
@@ -115,68 +108,6 @@ def supports_more(nodes: tuple[NodeInfo, ...], level: int) -> bool | None:
 # What is said.
 
 
-def level_text(level: int | None) -> str:
-    """``10 (Windows Server 2019 (widely reported, ...))``, or "unknown"."""
-    if level is None:
-        return "unknown"
-    name = level_name(level)
-    return f"{level} ({'a level the sources do not name' if name == f'level {level}' else name})"
-
-
-def check_verdict(name: str | None, result: UpgradeResult) -> Verdict:
-    """A check that succeeded, without a preflight (a fleet's).  Status 0
-    also answers a cluster with nothing to raise, so this does not say
-    "can be raised"."""
-    return Verdict(
-        "ready",
-        EXIT_OK,
-        f"{where(name)} reports nothing that stops a raise (a cluster with nothing to raise passes too)",
-    )
-
-
-def run_verdict(
-    name: str | None, levels: Levels, nothing_to_do: bool | None = None, status: int = _winerror.SUCCESS
-) -> Verdict:
-    """A raise that succeeded, told from the levels the cluster reported.
-
-    `nothing_to_do` is what the cluster said before (or after) the raise
-    about its nodes (None: unknown).  Never "raised" without seeing the
-    level move."""
-    before, after = levels
-    subject = where(name)
-    if before is None or after is None:
-        return Verdict(
-            "succeeded",
-            EXIT_OK,
-            f"{subject} reported success; its level before and after is unknown "
-            "(Get-Cluster | Select ClusterFunctionalLevel shows it)",
-        )
-    if after > before:
-        return Verdict("raised", EXIT_OK, f"raised {subject} from level {level_text(before)} to {level_text(after)}")
-    if after == before and nothing_to_do:
-        return Verdict(
-            "nothing-to-raise",
-            EXIT_OK,
-            f"nothing to raise: {subject} is already at level {level_text(after)} and no node supports a higher one",
-        )
-    if nothing_to_do is None:
-        why = "; whether its nodes support a higher level is unknown"
-    else:
-        why = " although its nodes support a higher one"
-    if status == _winerror.ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED:
-        why += " (it returned 5975, ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED, which says the level was raised)"
-    return Verdict(
-        "not-raised",
-        EXIT_FAILED,
-        f"{subject} reported success but its level did not move: before {level_text(before)}, "
-        f"after {level_text(after)}{why}",
-    )
-
-
-STATE_WORDS = {-1: "Unknown", 0: "Up", 1: "Down", 2: "Paused", 3: "Joining"}
-"""CLUSTER_NODE_STATE as Get-ClusterNode words it."""
-
-
 def _version(version: tuple[int, ...] | None) -> str:
     return "unknown" if version is None else ".".join(map(str, version))
 
@@ -191,28 +122,15 @@ def node_table(nodes: tuple[NodeInfo, ...]) -> list[str]:
     return table(rows)
 
 
-def node_json(node: NodeInfo) -> Record:
-    state = int(node.state)
-    return {
-        "name": node.name,
-        "state": state,
-        "state_name": STATE_WORDS.get(state),
-        "os_version": node.os_version,
-        "highest_version": node.highest_version,
-        "highest_level": node.highest_level,
-        "lowest_version": node.lowest_version,
-    }
-
-
 def info_lines(info: ClusterInfo) -> list[str]:
     mixed = "yes: nodes run different versions" if info.mixed_mode else "no"
     upgrade = "unknown" if info.upgrade_version is None else str(info.upgrade_version)
     lines = [
         f"Cluster:           {info.name}",
-        f"Functional level:  {level_text(info.functional_level)}",
+        f"Functional level:  {info.functional_level_name}",
         f"Upgrade version:   {upgrade}",
         f"Cluster versions:  lowest {_version(info.lowest_version)}, highest {_version(info.highest_version)}"
-        " (major.build, of the node that answered)",
+        " (major.upgrade, of the node that answered)",
         f"Mixed mode:        {mixed}",
         f"Node OS:           {_version(info.os_version)} (the node that answered)",
     ]
@@ -221,62 +139,3 @@ def info_lines(info: ClusterInfo) -> list[str]:
     else:
         lines.append("Nodes:             unknown")
     return lines
-
-
-def info_json(info: ClusterInfo) -> Record:
-    return {
-        "event": "info",
-        "name": info.name,
-        "functional_level": info.functional_level,
-        "functional_level_name": info.functional_level_name,
-        "upgrade_version": info.upgrade_version,
-        "os_version": info.os_version,
-        "highest_version": info.highest_version,
-        "lowest_version": info.lowest_version,
-        "mixed_mode": info.mixed_mode,
-        "nodes": [node_json(node) for node in info.nodes],
-    }
-
-
-def preflight_verdict(name: str | None, p: Preflight) -> Verdict:
-    subject = where(name)
-    level = p.info.functional_level
-    if p.nothing_to_do:
-        return Verdict(
-            "nothing-to-raise",
-            EXIT_OK,
-            f"nothing to raise: {subject} is already at level {level_text(level)} and no node supports a higher one",
-        )
-    if p.ready:
-        return Verdict(
-            "ready", EXIT_OK, f"ready: {subject} can go from level {level_text(level)} to {level_text(p.target_level)}"
-        )
-    return Verdict(
-        "not-ready",
-        EXIT_NOT_READY,
-        f"not ready: {subject} cannot go from level {level_text(level)} to {level_text(p.target_level)} yet",
-    )
-
-
-def preflight_lines(name: str | None, p: Preflight) -> list[str]:
-    """The verdict, then each blocker on its own line."""
-    return [preflight_verdict(name, p).sentence, *(f"  - {blocker}" for blocker in p.blockers)]
-
-
-def preflight_fields(p: Preflight) -> Record:
-    return {
-        "ready": p.ready,
-        "nothing_to_do": p.nothing_to_do,
-        "functional_level": p.info.functional_level,
-        "target_level": p.target_level,
-        "blockers": list(p.blockers),
-    }
-
-
-def preflight_json(name: str | None, p: Preflight) -> Record:
-    return {
-        "event": "preflight",
-        "cluster": name,
-        "outcome": preflight_verdict(name, p).outcome,
-        **preflight_fields(p),
-    }

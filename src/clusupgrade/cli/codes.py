@@ -7,7 +7,6 @@ first" from "could not reach it" from "it failed" without parsing text.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Final
 
 from .._winerror import name_of
@@ -20,7 +19,11 @@ EXIT_USAGE: Final = 2
 EXIT_NOT_READY: Final = 3
 EXIT_UNREACHABLE: Final = 4
 EXIT_NOT_CONFIRMED: Final = 5
-EXIT_OUTPUT_FAILED: Final = 6
+EXIT_RESTART: Final = 7
+"""Raised, and the cluster needs a restart (5975)."""
+EXIT_UNKNOWN: Final = 8
+"""Where the cluster stands is unknown: a raise was sent, and neither its
+end nor a read of the cluster's level afterwards tells whether it moved."""
 SIGNAL_BASE: Final = 128
 """An explicit request to stop exits 128 + the signal's number, as shells do."""
 
@@ -33,10 +36,18 @@ UNREACHABLE: Final = frozenset({1722, 1726, 1753})
 
 ACCESS_DENIED: Final = 5
 
-SEVERITY: Final = (EXIT_FAILED, EXIT_UNREACHABLE, EXIT_NOT_READY, EXIT_OK)
+SEVERITY: Final = (EXIT_FAILED, EXIT_UNKNOWN, EXIT_UNREACHABLE, EXIT_NOT_READY, EXIT_NOT_CONFIRMED, EXIT_RESTART,
+                   EXIT_OK)
 """With several clusters, the code of the worst outcome, worst first: a call
-that failed part-way needs a look before one that never reached its cluster,
-and that before a cluster that is not ready yet."""
+that failed part-way needs a look first, then a cluster whose state is
+unknown, then one that was never reached, one that is not ready yet, (the
+raises not confirmed), and one that was raised but needs a restart."""
+
+COUNTS_AS_FAILURE: Final = frozenset({EXIT_FAILED, EXIT_UNKNOWN, EXIT_UNREACHABLE})
+"""What --max-failures counts: a raise that failed or timed out, one whose
+outcome is unknown, a cluster that could not be reached.  A cluster that is
+not ready (or blocked by its preflight) is not a failure: it refused before
+anything was changed, which is what a preflight is for."""
 
 
 def interrupted_code(signum: int) -> int:
@@ -44,19 +55,16 @@ def interrupted_code(signum: int) -> int:
 
 
 EXIT_TABLE: Final = (
-    (str(EXIT_OK), "success; 5975 too: the level WAS raised, and the cluster (not a node) needs a restart: "
-     "Stop-Cluster, then Start-Cluster (downtime)"),
+    (str(EXIT_OK), "raised, nothing to raise, or the check passed"),
     (str(EXIT_FAILED), "the call failed or timed out, or it succeeded but the level did not move"),
     (str(EXIT_USAGE), "usage error, nothing was sent (also: no terminal to confirm on, add --yes)"),
-    (str(EXIT_NOT_READY), "not ready, fix the cluster first: a blocker the preflight found, or 5973, 5974, 5976, 5050, "
-     "5070, 5072, 5073"),
+    (str(EXIT_NOT_READY), "not ready, fix the cluster first: the cluster refused (5973, 5974, 5976, 5980, 5037, "
+     "5050, 5070, 5072, 5073), or the preflight found a blocker"),
     (str(EXIT_UNREACHABLE), "unreachable (1722, 1726, 1753), access denied (5), or no clusapi.dll here"),
     (str(EXIT_NOT_CONFIRMED), "the confirmation was not given: nothing was changed"),
-    (str(EXIT_OUTPUT_FAILED), "output failed (broken pipe, closed stdout, disk full); the call ran to its end"),
-    (str(SIGNAL_BASE + 2), "interrupted by Ctrl+C (SIGINT)"),
-    (str(SIGNAL_BASE + 15), "interrupted by SIGTERM"),
-    (str(SIGNAL_BASE + 1), "interrupted by SIGHUP (POSIX)"),
-    (str(SIGNAL_BASE + 21), "interrupted by Ctrl+Break (Windows: SIGBREAK)"),
+    (str(EXIT_RESTART), "raised, and the cluster needs a restart (5975): Stop-Cluster, then Start-Cluster"),
+    (str(EXIT_UNKNOWN), "state unknown: a raise was sent and a read of the level afterwards did not tell"),
+    ("128+n", "interrupted by signal n: 130 Ctrl+C, 143 SIGTERM, 129 SIGHUP, 149 Ctrl+Break"),
 )
 """(code, meaning) for --help and the README."""
 
@@ -64,25 +72,10 @@ EXIT_TABLE: Final = (
 def exit_table_text() -> str:
     """The exit codes as --help shows them."""
     lines = ["exit codes:"]
-    lines += [f"  {code:>3}  {meaning}" for code, meaning in EXIT_TABLE]
-    lines.append("  With several clusters: the worst outcome's code (1, then 4, then 3).")
-    lines.append("  Output failed wins over the outcome; an interruption wins over both.")
+    lines += [f"  {code:>5}  {meaning}" for code, meaning in EXIT_TABLE]
+    lines.append("  Several clusters: the worst outcome's code, in the order 1, 8, 4, 3, (5,) 7, 0.")
+    lines.append("  A failed output (closed pipe, full disk) never changes the code.")
     return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What one cluster's call came to."""
-
-    outcome: str
-    """A word for scripts: "ready", "raised", "not-ready", "failed", ..."""
-    exit_code: int
-    sentence: str
-    """The same for people, naming the cluster."""
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == EXIT_OK
 
 
 def code_name(code: int) -> str | None:
@@ -103,11 +96,6 @@ def error_outcome(err: ClusterUpgradeError) -> tuple[str, int]:
     if err.winerror == ACCESS_DENIED:
         return "access-denied", EXIT_UNREACHABLE
     return "failed", EXIT_FAILED
-
-
-def error_verdict(err: ClusterUpgradeError) -> Verdict:
-    outcome, code = error_outcome(err)
-    return Verdict(outcome, code, str(err))
 
 
 def worst(codes: Iterable[int]) -> int:

@@ -1,45 +1,57 @@
-"""check and run on several clusters, through upgrade_many().
+"""check and run on several clusters: the same preflight per cluster as one
+cluster gets, then the raises through upgrade_many().
 
-The live view is one line per cluster and phase, then one per cluster's end;
-a summary table closes it.  With --json: one record per phase (with its
-cluster), one per cluster's end, and one "fleet" record last.
+Each cluster is read and checked first (the reads at once, the checks
+through upgrade_many(perform=False)); its `preflight` record and words
+are those of a single cluster, and run's gate is the same: nothing to
+raise, a refusal, or a blocker the preflight found stops that cluster.
+The confirmation lists each cluster to raise with its level before and
+after.  A summary table (and a `summary` record) closes every command.
 
-upgrade_many() starts the next cluster inside its own ``next()`` as soon as
-one ends, and tells nobody that one ended: a cluster's end is seen here at
-the next event of any cluster, or when the fleet is done.  So --max-failures
-cannot stop a start that the fleet makes on its own; instead clusters are
-started in groups of --max-parallel, each group only when the one before
-has ended with fewer than N failures.  Cancelling the running calls instead
-would answer FALSE to clusters that are doing nothing wrong.
+--max-failures: clusters start in groups of --max-parallel, each group
+only when the one before has ended with fewer than N failures, because
+upgrade_many() starts the next cluster inside its own ``next()`` as soon
+as one ends.  What counts as a failure: codes.COUNTS_AS_FAILURE.
+
+Ctrl+C during the raises: the first starts no more clusters and keeps
+waiting for those running; the second (or SIGTERM, SIGHUP) stops waiting,
+and each cluster still in flight is read again.  Never an abort.
 """
 
 from __future__ import annotations
 
+import signal
 import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TextIO
 
-from ..errors import ClusterUpgradeError
+from ..errors import ClusterUpgradeError, ListeningStoppedError, UpgradeTimeoutError
 from ..fleet import FleetUpgrade, upgrade_many
-from ..outcome import restart_needed
-from ..phase import PhaseEvent
+from ..info import Report
+from ..preflight import Preflight
 from ..result import UpgradeResult
 from ..target import Target
-from .cluster import check_verdict, levels_of, read_info, run_verdict, supports_more
-from .codes import EXIT_NOT_CONFIRMED, EXIT_OK, Verdict, code_name, worst
-from .render import (
-    Levels,
-    level_json,
-    phase_line,
-    phase_record,
-    restart_warning,
-    result_record,
-    table,
-    where,
+from .cluster import judged, read_report, supports_more
+from .codes import COUNTS_AS_FAILURE, NOT_READY
+from .endings import (
+    Ending,
+    changed_nothing,
+    check_ending,
+    error_ending,
+    gate,
+    not_confirmed,
+    not_started,
+    preflight_lines,
+    preflight_sentence,
+    raise_ending,
+    skipped,
+    stopped_ending,
 )
-from .session import Session, log, names_text, note_simulator
+from .records import preflight_record
+from .session import Session, by_signal, log, names_text, note_simulator
+from .settle import READ, WAIT, Stopped, settle
+from .signals import signal_of
 
 POLL_EVERY = 0.05
 """With many clusters still running, look for ends at most this often (s)."""
@@ -53,287 +65,332 @@ class Member:
 
     name: str | None
     target: Target
-    verdict: Verdict | None = None
-    outcome: UpgradeResult | ClusterUpgradeError | None = None
-    seen: bool = False
-    """A phase arrived from it: its call has certainly started."""
-    performed: bool = False
-    """Its outcome is a raise's, not a check's."""
+    asked: Target
+    """What its preflight asks (a simulated cluster's model when its raise
+    is scripted)."""
+    preflight: Preflight | None = None
+    ending: Ending | None = None
 
     @property
     def label(self) -> str:
         return self.name or "(local)"
 
     @property
-    def levels(self) -> Levels:
-        return levels_of(self.outcome) if isinstance(self.outcome, UpgradeResult) else Levels(None, None)
-
-    @property
-    def duration(self) -> str:
-        """Seconds the call took; "unknown" for a call that failed (an error
-        does not carry it), "-" without a call."""
-        if isinstance(self.outcome, UpgradeResult):
-            return f"{self.outcome.duration:.2f} s"
-        return "unknown" if self.called else "-"
-
-    @property
-    def called(self) -> bool:
-        """Its call certainly started."""
-        return self.seen or self.outcome is not None
-
-    @property
-    def summary(self) -> str:
-        """The outcome in a few words: "not ready (5973)"."""
-        words = "not started" if self.verdict is None else self.verdict.outcome.replace("-", " ")
-        if isinstance(self.outcome, ClusterUpgradeError):
-            words += f" ({self.outcome.winerror})"
-        return words
+    def before(self) -> int | None:
+        return None if self.preflight is None else self.preflight.info.functional_level
 
 
-@dataclass
 class Fleet:
-    session: Session
-    members: list[Member]
-    width: int = field(init=False)
-    active: list[Member] = field(default_factory=list)
-    """The group whose calls are running (for an interruption)."""
-    unmoved: list[Member] = field(default_factory=list)
-    """Raised with success, but their level did not move: their nodes are
-    read once every call of the group has ended (a read while the fleet
-    runs would hold up the others' events and their measured duration)."""
-
-    def __post_init__(self) -> None:
-        self.width = max(len(m.label) for m in self.members)
+    def __init__(self, session: Session, members: list[Member]) -> None:
+        self.session = session
+        self.members = members
+        self.width = max(len(m.label) for m in members)
+        self.fleet: FleetUpgrade | None = None
+        self.group: list[Member] = []
+        self.stop_starting = False
+        """A first Ctrl+C: no more clusters (nor groups) start."""
+        self.deferred: list[tuple[Member, ClusterUpgradeError]] = []
+        """Raises that failed or timed out while others ran: read again
+        once the group has ended (a read here would hold up the others'
+        events)."""
+        self.seen: set[str | None] = set()
+        """Clusters whose raise reported a phase: certainly under way."""
+        self.prevented = False
+        """A first Ctrl+C kept a cluster from starting: the command was
+        interrupted, even if every running raise then ended."""
 
     def run(self, stdin: TextIO | None) -> int:
         session, options = self.session, self.session.options
         if options.perform:
             session.can_confirm(stdin)  # before anything is sent
         try:
-            to_raise = self.members
-            if options.perform and options.check_first:
-                to_raise = self._check_first()
+            to_raise = self._preflights()
             if options.perform and to_raise:
-                if not session.confirm(stdin, [m.name for m in to_raise]):
-                    session.not_confirmed()
-                    self._summary()
-                    return EXIT_NOT_CONFIRMED
-            if to_raise:
-                self._stage(to_raise, perform=options.perform, max_failures=options.max_failures)
+                rows = [(m.name, m.before, m.preflight.target_level if m.preflight else None) for m in to_raise]
+                if not session.confirm(stdin, rows):
+                    session.console.tell("Not confirmed; nothing was changed.")
+                    for member in to_raise:
+                        self._end(member, not_confirmed(member.name, member.before))
+                    return self._finish()
+                self._raises(to_raise)
         except KeyboardInterrupt as exc:
+            signum = session.quiet_interruption(exc)
             for member in self.members:
-                if member.verdict is None:
-                    member.verdict = self._unfinished(member)
-            running = [m.name for m in self.active if m.verdict is not None and m.verdict.outcome == "interrupted"]
-            code = self.session.interrupted(exc, running=running)
-            self._summary(interrupted=True)
-            return code
+                if member.ending is None:
+                    self._end(member, _interrupted_before(member, by_signal(signum), options.perform))
+            return self._finish(signum)
+        return self._finish(self.signum)
+
+    signum: int | None = None
+    """The signal that stopped the wait for the raises, if any."""
+
+    def _finish(self, signum: int | None = None) -> int:
         self.session.stage = "done"
-        for member in self.members:
-            note_simulator(member.name, member.target, member.outcome)
-        self._summary()
-        return worst(m.verdict.exit_code for m in self.members if m.verdict is not None)
+        return self.session.finish(table_view=True, signum=signum, order=[m.name for m in self.members])
 
-    # Stages ----------------------------------------------------------------
+    def _end(self, member: Member, ending: Ending, lines: list[str] | None = None) -> None:
+        """A member's end: its record, its line in the live view."""
+        member.ending = ending
+        took = "" if ending.duration is None else f" in {ending.duration:.2f} s"
+        shown = lines if lines is not None else [f"  {member.label:<{self.width}}  {ending.words}{took}"]
+        self.session.ended(ending, shown)
+        if ending.exit_code not in (0, 7) and ending.outcome != "interrupted":
+            self.session.observe("an error", lambda: self.session.console.tell(f"clusupgrade: {ending.message}"))
 
-    def _check_first(self) -> list[Member]:
-        """Check every cluster; the ones to raise."""
-        self._stage(self.members, perform=False, max_failures=None)
-        ready = [m for m in self.members if m.verdict is not None and m.verdict.ok]
-        if len(ready) < len(self.members) and not self.session.options.only_ready:
+    # The preflights ----------------------------------------------------------
+
+    def _preflights(self) -> list[Member]:
+        """Read and check every cluster; the ones run may raise."""
+        session, options = self.session, self.session.options
+        session.stage = "check"
+        simulated = " simulated" if options.simulate else ""
+        first = " before raising any" if options.perform else ""
+        session.show(f"Checking {len(self.members)}{simulated} clusters{first}, at most {options.max_parallel} "
+                     "at a time:")
+        log.info("%s: %s started", names_text([m.name for m in self.members]),
+                 "preflight" if options.perform else "check")
+        pool = ThreadPoolExecutor(max_workers=min(options.max_parallel, len(self.members)),
+                                  thread_name_prefix="clusupgrade-read")
+        try:
+            reads: list[Future[Report]] = [pool.submit(read_report, m.asked, options.timeout) for m in self.members]
+            fleet = upgrade_many([m.asked for m in self.members], perform=False, max_parallel=options.max_parallel,
+                                 timeout=options.timeout)
+            with fleet:
+                for event in fleet:
+                    if not options.perform:
+                        session.phase(event, performed=False, width=self.width)
+            checks = fleet.outcomes
+            reports: list[Report | ClusterUpgradeError] = []
+            for future in reads:
+                try:
+                    reports.append(future.result())
+                except ClusterUpgradeError as err:
+                    reports.append(err)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        ready = []
+        for member, report, check in zip(self.members, reports, checks, strict=True):
+            if self._examined(member, report, check):
+                ready.append(member)
+        if options.perform and options.check_first and len(ready) < len(self.members) and not options.only_ready:
+            session.show("Not every cluster is ready (--check-first): none is raised.")
             for member in ready:
-                member.verdict = Verdict(
-                    "skipped", EXIT_OK,
-                    f"{where(member.name)} is ready but was not raised: not every cluster is "
-                    "(--only-ready raises the ready ones)",
-                )
-            self.session.show("Not every cluster is ready: none is raised.")
+                self._end(member, skipped(member.name, member.before))
             return []
-        for member in ready:
-            member.verdict = member.outcome = None
-            member.seen = member.performed = False
         return ready
 
-    def _stage(self, members: list[Member], *, perform: bool, max_failures: int | None) -> None:
+    def _examined(self, member: Member, report: Report | ClusterUpgradeError,
+                  check: UpgradeResult | ClusterUpgradeError | None) -> bool:
+        """Judge one member's preflight, emit it; True when run may raise it."""
         session, options = self.session, self.session.options
-        session.stage = "raise" if perform else "check"
-        verb = "Raising the functional level of" if perform else "Checking"
-        simulated = " simulated" if options.simulate else ""
-        first = " before raising any" if options.perform and not perform else ""
-        count = f"{len(members)}{simulated} cluster{'s' if len(members) > 1 else ''}"
-        session.show(f"{verb} {count}{first}, at most {options.max_parallel} at a time:")
-        log.info("%s: %s started", names_text([m.name for m in members]), "raise" if perform else "check")
-        failed = 0
-        for group in _groups(members, options.max_parallel if max_failures is not None else len(members)):
-            if max_failures is not None and failed >= max_failures:
-                for member in group:
-                    member.verdict = Verdict(
-                        "not-started", EXIT_OK,
-                        f"{where(member.name)} was not started: {failed} clusters had failed "
-                        f"(--max-failures {max_failures})",
-                    )
-                continue
-            self.active = group
-            fleet = upgrade_many(
-                [m.target for m in group], perform=perform, max_parallel=options.max_parallel, timeout=options.timeout
-            )
-            self._watch(fleet, group, perform)
-            failed += sum(1 for m in group if m.verdict is not None and not m.verdict.ok)
-        self.active = []
+        if isinstance(report, ClusterUpgradeError):
+            self._end(member, error_ending(report, performed=False))
+            return False
+        if check is None:  # the fleet ended without it: only an interpreter shutting down does
+            self._end(member, not_started(member.name, "its check did not run", performed=options.perform))
+            return False
+        if isinstance(check, ClusterUpgradeError) and check.winerror not in NOT_READY:
+            self._end(member, error_ending(check, performed=False))
+            return False
+        refused = check.winerror if isinstance(check, ClusterUpgradeError) else None
+        p = member.preflight = judged(report, refused)
+        log.info("%s", "; ".join([preflight_sentence(member.name, p), *p.blockers]))
+        session.emit(preflight_record(member.name, p, simulated=session.simulated, refused=refused))
+        if not options.perform:
+            note_simulator(member.name, member.asked, check)
+            self._end(member, check_ending(member.name, p, check))
+            return False
+        stop = gate(member.name, p, check, ignore_blockers=options.ignore_blockers)
+        if stop is None:
+            session.show(f"  {member.label:<{self.width}}  {preflight_lines(member.name, p)[0]}")
+            return True
+        lines = [f"  {member.label:<{self.width}}  {line.strip()}" if i == 0 else f"  {' ' * self.width}  {line}"
+                 for i, line in enumerate(preflight_lines(member.name, p))]
+        if stop.outcome == "blocked":
+            lines.append(f"  {' ' * self.width}  ({stop.message})")
+        self._end(member, stop, lines)
+        return False
 
-    def _watch(self, fleet: FleetUpgrade, group: list[Member], perform: bool) -> None:
-        by_name = {m.name: m for m in group}
+    # The raises ---------------------------------------------------------------
+
+    def _raises(self, members: list[Member]) -> None:
+        session, options = self.session, self.session.options
+        simulated = " simulated" if options.simulate else ""
+        count = f"{len(members)}{simulated} cluster{'s' if len(members) > 1 else ''}"
+        session.show(f"Raising the functional level of {count}, at most {options.max_parallel} at a time:")
+        log.info("%s: raise started", names_text([m.name for m in members]))
+        size = options.max_parallel if options.max_failures is not None else len(members)
+        failed = 0
+        announced = False
+        session.stage = "raise"
+        session.signals.patient(session.first_ctrl_c(self._running, fleet=True))
+        try:
+            for start in range(0, len(members), size):
+                group = members[start : start + size]
+                if self.stop_starting or session.signals.warned:
+                    self._never_started(group, "Ctrl+C stopped new starts")
+                    continue
+                if options.max_failures is not None and failed >= options.max_failures:
+                    if not announced:
+                        announced = True
+                        session.console.tell(
+                            f"clusupgrade: {failed} cluster{'s' if failed != 1 else ''} failed (--max-failures "
+                            f"{options.max_failures}): starting no more clusters; "
+                            f"{len(members) - start} not started.")
+                    self._never_started(group, f"{failed} clusters had failed (--max-failures {options.max_failures})")
+                    continue
+                self._watch(group)
+                failed += sum(1 for m in group if m.ending is not None and m.ending.exit_code in COUNTS_AS_FAILURE)
+        except KeyboardInterrupt as exc:
+            session.signals.quiet()
+            self.signum = signal_of(exc)
+            self._stopped_waiting(members)
+        session.signals.quiet()
+        if self.prevented and self.signum is None:
+            self.signum = int(signal.SIGINT)
+
+    def _running(self) -> list[str | None]:
+        """For the first Ctrl+C: the clusters whose raise is under way; and
+        no more start."""
+        self.stop_starting = True
+        if self.fleet is not None:
+            self.fleet.stop_starting()
+        outcomes = self.fleet.outcomes if self.fleet is not None else []
+        return [m.name for m, o in zip(self.group, outcomes, strict=False) if o is None and m.name in self.seen]
+
+    def _never_started(self, group: list[Member], why: str) -> None:
+        self.prevented = self.prevented or why.startswith("Ctrl+C")
+        for member in group:
+            self._end(member, not_started(member.name, why, performed=True, level=member.before))
+
+    def _watch(self, group: list[Member]) -> None:
+        self.group = group
+        fleet = self.fleet = upgrade_many([m.target for m in group], perform=True,
+                                          max_parallel=self.session.options.max_parallel,
+                                          timeout=self.session.options.timeout)
+        if self.stop_starting:
+            fleet.stop_starting()
         pending = list(range(len(group)))
         last_look = time.monotonic()
         with fleet:
             for event in fleet:
-                member = by_name.get(event.cluster)
-                if member is not None:
-                    member.seen = True
-                self.session.observe("a phase", lambda: self._phase(event, perform))  # noqa: B023
+                self.seen.add(event.cluster)
+                self.session.phase(event, performed=True, width=self.width)
                 now = time.monotonic()
                 if len(pending) < POLL_ALWAYS or now - last_look >= POLL_EVERY:
-                    pending = self._ends(fleet, group, pending, perform)
+                    pending = self._ends(group, fleet.outcomes, pending)
                     last_look = now
-        self._ends(fleet, group, pending, perform)
-        for member in self.unmoved:
-            self._settle(member)
-        self.unmoved.clear()
+        self.session.signals.quiet()  # every call has returned: each outcome is shown
+        self._ends(group, fleet.outcomes, pending, final=True)
+        deferred, self.deferred = self.deferred, []
+        if deferred:
+            self._reread(deferred, None)
+        self.session.signals.patient(self.session.first_ctrl_c(self._running, fleet=True))
+        if self.stop_starting:
+            self.session.signals.warned = True
 
-    def _ends(self, fleet: FleetUpgrade, group: list[Member], pending: list[int], perform: bool) -> list[int]:
+    def _ends(self, group: list[Member], outcomes: list[UpgradeResult | ClusterUpgradeError | None],
+              pending: list[int], *, final: bool = False) -> list[int]:
         """Settle the members that have ended since the last look; the rest."""
-        outcomes = fleet.outcomes
         still = []
+        failures: list[tuple[Member, ClusterUpgradeError]] = []
         for index in pending:
-            outcome = outcomes[index]
+            outcome, member = outcomes[index], group[index]
             if outcome is None:
-                still.append(index)
+                if final:
+                    self.prevented = True
+                    self._end(member, not_started(member.name, "Ctrl+C stopped new starts", performed=True,
+                                                  level=member.before))
+                else:
+                    still.append(index)
                 continue
-            member = group[index]
-            member.outcome, member.performed = outcome, perform
-            if isinstance(outcome, ClusterUpgradeError):
-                member.verdict = self.session.failed(outcome, performed=perform)
-            elif not perform:
-                member.verdict = check_verdict(member.name, outcome)
+            if isinstance(outcome, UpgradeResult):
+                note_simulator(member.name, member.target, outcome)
+                self._end(member, raise_ending(outcome, _nothing_more(member, outcome)))
+            elif changed_nothing(outcome):
+                self._end(member, error_ending(outcome, performed=True, level_before=member.before))
             else:
-                member.verdict = run_verdict(member.name, member.levels, None, outcome.status)
-                if member.verdict.outcome == "not-raised":
-                    self.unmoved.append(member)
-                    continue
-                log.info("%s", member.verdict.sentence)
-            self._show_end(member)
+                failures.append((member, outcome))
+        self.deferred += failures
         return still
 
-    def _settle(self, member: Member) -> None:
-        """A raise whose level did not move: whether it had anything to
-        raise, from its nodes."""
-        result = member.outcome
-        assert isinstance(result, UpgradeResult)
-        member.verdict = run_verdict(member.name, member.levels, self._nothing_to_do(member), result.status)
-        log.info("%s", member.verdict.sentence)
-        self._show_end(member)
+    def _reread(self, failures: list[tuple[Member, ClusterUpgradeError]], signum: int | None) -> None:
+        """Members whose raise failed, timed out or was stopped: wait briefly,
+        read again, say where each stands."""
+        stopped = [
+            Stopped(m.name, m.target, err.pending if isinstance(err, ListeningStoppedError) else None, m.before)
+            for m, err in failures
+        ]
+        for (member, err), found in zip(failures, settle(stopped), strict=True):
+            stop = signum if _stopped_by_us(err) and signum is not None else None
+            if found.reread is None:
+                assert found.ended is not None
+                ending = stopped_ending(member.name, performed=True, before=member.before, reread=None,
+                                        signum=stop, error=None if stop is not None else err, ended=found.ended,
+                                        nothing_to_do=_nothing_more(member, found.ended))
+            else:
+                error = None if stop is not None else (found.error or err)
+                ending = stopped_ending(member.name, performed=True, before=member.before, reread=found.reread,
+                                        signum=stop, error=error)
+            self._end(member, ending)
 
-    def _show_end(self, member: Member) -> None:
-        outcome = member.outcome
-        assert outcome is not None
-        self.session.observe("a cluster's end", lambda: self._end(member, outcome))
-
-    def _nothing_to_do(self, member: Member) -> bool | None:
-        """After a raise whose level did not move: whether no node supports
-        a higher level, read from the cluster now (None: unknown).  The
-        fleet's calls do not read the nodes, so this is one more read."""
-        after = member.levels.after
-        if after is None:
-            return None
-        try:
-            info = read_info(member.target, self.session.options.timeout)
-        except ClusterUpgradeError as err:
-            log.info("%s: its nodes could not be read: %s", where(member.name), err)
-            return None
-        more = supports_more(info.nodes, after)
-        return None if more is None else not more
-
-    def _unfinished(self, member: Member) -> Verdict:
-        if member not in self.active:
-            return Verdict("not-started", EXIT_OK, f"{where(member.name)} was not started")
-        if self.session.stage != "raise":
-            return Verdict("interrupted", EXIT_OK, f"{where(member.name)}: interrupted; the check changed nothing")
-        return Verdict(
-            "interrupted", EXIT_OK,
-            f"{where(member.name)}: interrupted; later phases are answered FALSE, but it may still finish the upgrade",
-        )
-
-    # What is shown ---------------------------------------------------------
-
-    def _phase(self, event: PhaseEvent, perform: bool) -> None:
-        if self.session.options.json:
-            self.session.emit(phase_record(event, perform))
+    def _stopped_waiting(self, members: list[Member]) -> None:
+        """After the second Ctrl+C (or SIGTERM, SIGHUP): every member still
+        in flight is read again; those never started are unchanged."""
+        assert self.signum is not None
+        outcomes = self.fleet.outcomes if self.fleet is not None else []
+        in_flight = [m for m, o in zip(self.group, outcomes, strict=False)
+                     if m.ending is None and isinstance(o, ClusterUpgradeError) and _stopped_by_us(o)]
+        if in_flight:
+            self.session.console.tell(
+                f"\nclusupgrade: {by_signal(self.signum)}: stopped waiting for "
+                f"{names_text([m.name for m in in_flight])}; a raise under way goes on by itself. Reading the "
+                f"level{'s' if len(in_flight) > 1 else ''} again (at most {WAIT + READ:.0f} s)...")
         else:
-            self.session.console.say(phase_line(event, self.width))
-
-    def _end(self, member: Member, outcome: UpgradeResult | ClusterUpgradeError) -> None:
-        assert member.verdict is not None
-        took = ""
-        if isinstance(outcome, UpgradeResult):
-            self.session.emit(result_record(outcome, member.verdict, member.levels))
-            if restart_needed(outcome):
-                self.session.console.tell(restart_warning(member.name))
-            took = f" in {member.duration}"
-        self.session.show(f"  {member.label:<{self.width}}  {member.summary}{took}")
-
-    def _summary(self, interrupted: bool = False) -> None:
-        rows = [("cluster", "outcome", "level before", "level after", "duration")]
-        for member in self.members:
-            before, after = member.levels
-            rows.append((
-                member.label, member.summary, _level(before, member.called),
-                _level(after, member.called and member.performed), member.duration,
-            ))
-        counts = Counter("not started" if m.verdict is None else m.verdict.outcome.replace("-", " ")
-                         for m in self.members)
-        total = ", ".join(f"{n} {word}" for word, n in counts.items())
-
-        def show() -> None:
-            self.session.emit(self._record(counts, interrupted))
-            self.session.conclude(["Summary:", *table(rows), total + "."])
-
-        self.session.observe("the summary", show)
-
-    def _record(self, counts: Counter[str], interrupted: bool) -> dict[str, object]:
-        clusters = []
-        for member in self.members:
-            error = member.outcome if isinstance(member.outcome, ClusterUpgradeError) else None
-            clusters.append({
-                "cluster": member.name,
-                "outcome": member.verdict.outcome if member.verdict else "not-started",
-                "winerror": error.winerror if error else None,
-                "name": code_name(error.winerror) if error else None,
-                "duration": round(member.outcome.duration, 6) if isinstance(member.outcome, UpgradeResult) else None,
-                **level_json(member.levels, member.performed),
-            })
-        return {
-            "event": "fleet",
-            "performed": self.session.options.perform,
-            "clusters": clusters,
-            "counts": {word.replace(" ", "-"): n for word, n in counts.items()},
-            "interrupted": interrupted,
-        }
+            self.session.console.tell(f"\nclusupgrade: {by_signal(self.signum)}: no raise was under way.")
+        ended = [(m, o) for m, o in zip(self.group, outcomes, strict=False) if m.ending is None and o is not None]
+        failures = [(m, o) for m, o in ended if isinstance(o, ClusterUpgradeError)]
+        for member, outcome in ended:
+            if isinstance(outcome, UpgradeResult):
+                self._end(member, raise_ending(outcome, _nothing_more(member, outcome)))
+        done = [(m, e) for m, e in failures if not isinstance(e, ListeningStoppedError) and changed_nothing(e)]
+        for member, err in done:
+            self._end(member, error_ending(err, performed=True, level_before=member.before))
+        rest = [(m, e) for m, e in failures if (m, e) not in done and (m, e) not in self.deferred]
+        rest += [(m, e) for m, e in self.deferred if m.ending is None]
+        self.deferred = []
+        if rest:
+            self._reread(rest, self.signum)
+        for member in members:
+            if member.ending is None:
+                self._end(member, not_started(member.name, f"{by_signal(self.signum)} stopped new starts",
+                                              performed=True, level=member.before))
 
 
-def _level(level: int | None, applies: bool) -> str:
-    """A level for the summary: "-" where there is none to show (no call,
-    or the level after a check)."""
-    if not applies:
-        return "-"
-    return "unknown" if level is None else str(level)
+def _stopped_by_us(err: ClusterUpgradeError) -> bool:
+    """The fleet stopped listening to this call (Ctrl+C, SIGTERM), as
+    opposed to its own timeout or failure."""
+    return isinstance(err, ListeningStoppedError) and not isinstance(err, UpgradeTimeoutError)
 
 
-def _groups(members: Sequence[Member], size: int) -> Iterator[list[Member]]:
-    for start in range(0, len(members), size):
-        yield list(members[start : start + size])
+def _interrupted_before(member: Member, by: str, performed: bool) -> Ending:
+    """A member the command was stopped before raising: unchanged."""
+    return Ending(member.name, "interrupted", 0, f"interrupted by {by} before its raise; nothing was changed",
+                  performed, level_before=member.before, raised=False)
+
+
+def _nothing_more(member: Member, result: UpgradeResult) -> bool | None:
+    if result.level_after is None or member.preflight is None:
+        return None
+    more = supports_more(member.preflight.info.nodes, result.level_after)
+    return None if more is None else not more
 
 
 def run(session: Session, stdin: TextIO | None) -> int:
     options = session.options
-    members = [Member(name, options.target(name)) for name in options.names]
+    members = []
+    for name in options.names:
+        target = options.target(name)
+        members.append(Member(name, target, options.model(name, target) if options.perform else target))
     return Fleet(session, members).run(stdin)
+

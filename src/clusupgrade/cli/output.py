@@ -2,8 +2,9 @@
 
 A broken pipe (``| head -1``), a closed stdout (``>&-``) or a full disk
 (``> /dev/full``) is a failure of the observer: it must never reach the
-loop that consumes the cluster's phases, because an exception there leaves
-the call and answers FALSE to the cluster.  So every write goes through a
+loop that consumes the cluster's phases, because an exception there would
+stop listening to the call and lose its outcome; nor may it change the exit
+code, which is the outcome's.  So every write goes through a
 :class:`Channel`: the first error marks the channel failed, says so once
 (in the log, and on the other channel), and every later write is dropped.
 The file descriptor is then pointed at the null device, because Python

@@ -1,8 +1,13 @@
 """Explicit requests to stop: Ctrl+C, SIGTERM, SIGHUP, Ctrl+Break.
 
 Each raises :class:`Interrupted` (a KeyboardInterrupt) in the main thread,
-exactly as Ctrl+C does, so a stream or a fleet that is being iterated leaves
-its calls the one way the library knows: later phases are answered FALSE.
+exactly as Ctrl+C does, so a stream or a fleet that is being iterated stops
+listening to its calls: the library answers every later phase TRUE, and the
+call goes on.  The command line never aborts a raise.
+
+While a raise runs the command is *patient*: the first Ctrl+C only says
+that a raise is under way and cannot be undone, and that a second Ctrl+C
+stops waiting; SIGTERM, SIGHUP and Ctrl+Break stop waiting at once.
 
 A signal that was ignored when the command started stays ignored: under
 ``nohup`` SIGHUP must not stop an upgrade, and a background job's SIGINT is
@@ -18,6 +23,7 @@ cluster's call goes on without anyone listening.
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -55,6 +61,9 @@ class StopSignals:
         self._previous: dict[int, Any] = {}
         self.late: list[int] = []
         """Signals that arrived after quiet()."""
+        self._patient: Callable[[], None] | None = None
+        self.warned = False
+        """A first Ctrl+C arrived while patient."""
 
     def __enter__(self) -> StopSignals:
         for signum in STOP_SIGNALS:
@@ -78,10 +87,32 @@ class StopSignals:
     def quiet(self) -> None:
         """From now on a stop signal is only noted: the command is already
         stopping and must finish saying what happened."""
+        self._patient = None
         for signum in self._previous:
             signal.signal(signum, self._note)
 
+    def loud(self) -> None:
+        """Stop signals stop again (after quiet())."""
+        for signum in self._previous:
+            signal.signal(signum, self._raise)
+
+    def patient(self, first_ctrl_c: Callable[[], None]) -> None:
+        """From now on (a raise is under way) the first Ctrl+C calls
+        `first_ctrl_c` instead of stopping; the next one stops."""
+        self.loud()
+        self._patient = first_ctrl_c
+        self.warned = False
+
+    def impatient(self) -> None:
+        """Every stop signal stops at once again."""
+        self._patient = None
+
     def _raise(self, signum: int, frame: FrameType | None) -> None:
+        patient = self._patient
+        if patient is not None and signum == signal.SIGINT and not self.warned:
+            self.warned = True
+            patient()
+            return
         raise Interrupted(signum)
 
     def _note(self, signum: int, frame: FrameType | None) -> None:

@@ -2,9 +2,10 @@
 
 check and run both start with a preflight: the cluster's facts (its level,
 its nodes), then the check (perform=False), judged together the way
-preflight() judges them.  check shows the check's phases; run asks before
-the confirmation prompt, so that the prompt can say "from level 11 to 12"
-and a cluster that refuses is not raised at all.
+preflight() judges them.  check shows the check's phases.  run is gated by
+its preflight: nothing to raise, a refusal, or a blocker the preflight
+found (unless --ignore-blockers) end it before the confirmation prompt,
+and nothing is sent.
 """
 
 from __future__ import annotations
@@ -12,31 +13,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
-from .. import _winerror, api
-from ..errors import ClusapiUnavailableError, ClusterUpgradeError
-from ..outcome import restart_needed
-from ..phase import PhaseEvent
+from .. import _winerror, api, pending_call
+from ..errors import ClusapiUnavailableError, ClusterUpgradeError, ListeningStoppedError
 from ..preflight import Preflight
 from ..result import UpgradeResult
 from ..target import Target
-from .cluster import (
-    info_json,
-    info_lines,
-    judged,
-    level_text,
-    levels_of,
-    preflight_fields,
-    preflight_json,
+from .cluster import info_lines, judged, read_info, read_report, supports_more
+from .codes import NOT_READY, code_name
+from .endings import (
+    Ending,
+    changed_nothing,
+    check_ending,
+    error_ending,
+    gate,
+    not_confirmed,
     preflight_lines,
-    preflight_verdict,
-    read_info,
-    read_report,
-    run_verdict,
-    supports_more,
+    preflight_sentence,
+    raise_ending,
+    stopped_ending,
 )
-from .codes import EXIT_NOT_CONFIRMED, EXIT_OK, NOT_READY, Verdict, code_name
-from .render import phase_line, phase_record, restart_warning, result_record, where
-from .session import Session, log, note_simulator
+from .records import info_record, preflight_record
+from .session import Session, by_signal, log, note_simulator
+from .settle import READ, WAIT, Stopped, settle
+from .signals import signal_of
+from .words import where
 
 
 def info(session: Session) -> int:
@@ -46,15 +46,17 @@ def info(session: Session) -> int:
     try:
         facts = read_info(options.target(name), options.timeout)
     except ClusterUpgradeError as err:
-        return session.failed(err, performed=False).exit_code
+        session.stage = "done"
+        session.ended(error_ending(err, performed=False))
+        return session.finish(table_view=False)
     session.stage = "done"
 
     def show() -> None:
-        session.emit(info_json(facts))
+        session.emit(info_record(name, facts, simulated=session.simulated))
         session.conclude(info_lines(facts))
 
     session.observe("the cluster's information", show)
-    return EXIT_OK
+    return session.finish(table_view=False)
 
 
 @dataclass(frozen=True)
@@ -81,28 +83,30 @@ def call(session: Session, stdin: TextIO | None) -> int:
     # run's preflight asks the simulated cluster's model.
     asked = options.model(name, target) if options.perform else target
     try:
-        examined = _examine(session, name, asked, visible=not options.perform)
+        examined = examine(session, name, asked, visible=not options.perform)
     except ClusterUpgradeError as err:
-        return _failed(session, name, asked, err, performed=False)
-    except KeyboardInterrupt as exc:
-        return session.interrupted(exc, running=(name,))
+        session.stage = "done"
+        session.ended(error_ending(err, performed=False))
+        note_simulator(name, asked, err)
+        return session.finish(table_view=False)
     p = examined.preflight
-    verdict = preflight_verdict(name, p)
-    log.info("%s", "; ".join([verdict.sentence, *p.blockers]))
+    log.info("%s", "; ".join([preflight_sentence(name, p), *p.blockers]))
+    refused = examined.check.winerror if isinstance(examined.check, ClusterUpgradeError) else None
+    session.emit(preflight_record(name, p, simulated=session.simulated, refused=refused))
     if not options.perform:
         session.stage = "done"
         note_simulator(name, target, examined.check)
-        return _checked(session, name, examined, verdict)
+        return _checked(session, name, examined)
     return _run(session, stdin, name, target, examined)
 
 
-def _examine(session: Session, name: str | None, target: Target, *, visible: bool) -> Examined:
+def examine(session: Session, name: str | None, target: Target, *, visible: bool) -> Examined:
     """Read `target`, then ask it the check, its phases shown when
     `visible`.  Raises what the read raises, and what the check raises
     unless it is a refusal that means "fix the cluster first"."""
     report = read_report(target, session.options.timeout)
     try:
-        check = _call(session, name, target, perform=False, visible=visible)
+        check = _check(session, target, visible=visible)
     except ClusterUpgradeError as err:
         if isinstance(err, ClusapiUnavailableError) or err.winerror not in NOT_READY:
             raise
@@ -110,127 +114,135 @@ def _examine(session: Session, name: str | None, target: Target, *, visible: boo
     return Examined(judged(report, None), check)
 
 
-def _call(session: Session, name: str | None, target: Target, *, perform: bool, visible: bool = True) -> UpgradeResult:
-    """The call, every phase shown (when `visible`); nothing shown can
-    leave the call.  Raises what the call raises."""
-    stream = api.phases(target, perform=perform, timeout=session.options.timeout)
-
-    def show(event: PhaseEvent) -> None:
-        if session.options.json:
-            session.emit(phase_record(event, perform))
-        else:
-            session.console.say(phase_line(event))
-
+def _check(session: Session, target: Target, *, visible: bool) -> UpgradeResult:
+    """The check, every phase shown (when `visible`).  A stop here changed
+    nothing."""
+    stream = api.phases(target, perform=False, timeout=session.options.timeout)
     with stream:
         for event in stream:
             if visible:
-                session.observe("a phase", lambda: show(event))  # noqa: B023 - called at once
+                session.phase(event, performed=False)
     if stream.result is None:  # only an interpreter shutting down ends a stream so
-        raise ClusterUpgradeError(_winerror.ERROR_CANCELLED, cluster=name, events=stream.events)
+        raise ClusterUpgradeError(_winerror.ERROR_CANCELLED, cluster=stream.cluster, events=stream.events)
     return stream.result
 
 
-def _failed(session: Session, name: str | None, target: Target, err: ClusterUpgradeError, *, performed: bool) -> int:
-    session.stage = "done"
-    verdict = session.failed(err, performed=performed)
-    note_simulator(name, target, err)
-    return verdict.exit_code
-
-
-def _checked(session: Session, name: str | None, examined: Examined, verdict: Verdict) -> int:
+def _checked(session: Session, name: str | None, examined: Examined) -> int:
     """The end of check: the preflight, each blocker on its own line."""
     p, check = examined.preflight, examined.check
+    ending = check_ending(name, p, check)
+    lines = preflight_lines(name, p)
     if isinstance(check, ClusterUpgradeError):
-        session.failed(check, performed=False, extra={"outcome": verdict.outcome, **preflight_fields(p)})
-        lines = preflight_lines(name, p)
-        session.observe("the outcome", lambda: session.conclude([f"Check refused: {lines[0]}.", *lines[1:]]))
-        return verdict.exit_code
-    result = check
-
-    def show() -> None:
-        session.emit({**result_record(result, verdict, levels_of(result)), **preflight_fields(p)})
-        lines = preflight_lines(name, p)
-        lines[0] = f"Check done in {result.duration:.2f} s: {lines[0]}."
-        if result.status:
-            lines.append(f"(The check returned {result.status} {code_name(result.status) or ''}: a success; a check "
+        words = ending.message
+        session.observe("the error", lambda: session.console.tell(f"clusupgrade: {words}"))
+        lines[0] = f"Check refused: {lines[0]}."
+    else:
+        lines[0] = f"Check done in {check.duration:.2f} s: {lines[0]}."
+        if check.status:
+            lines.append(f"(The check returned {check.status} {code_name(check.status) or ''}: a success; a check "
                          "raises nothing, so nothing needs a restart.)")
         if not (p.ready or p.nothing_to_do):
             lines.append("(The check itself passed: the blockers come from what the cluster reports.)")
-        session.conclude(lines)
-
-    session.observe("the outcome", show)
-    return verdict.exit_code
+    session.ended(ending, lines)
+    return session.finish(table_view=False)
 
 
 def _run(session: Session, stdin: TextIO | None, name: str | None, target: Target, examined: Examined) -> int:
-    """The preflight's verdict, the confirmation, the raise."""
+    """The preflight's verdict, the gate, the confirmation, the raise."""
     options = session.options
     p = examined.preflight
-    refused = isinstance(examined.check, ClusterUpgradeError)
-    scripted = options.scripted(name)
-
-    def show() -> None:
-        session.emit(preflight_json(name, p))
-        lines = preflight_lines(name, p)
-        if scripted and not (p.ready or p.nothing_to_do):
-            lines.append("(--fail-code or --fail-after script this simulated raise: it goes on whatever the "
-                         "preflight says.)")
-        elif not refused and not (p.ready or p.nothing_to_do):
-            lines.append("(The cluster's own check passed, so the raise is left to the cluster.)")
-        session.conclude(lines)
-
-    session.observe("the preflight", show)
-    check = examined.check
-    if isinstance(check, ClusterUpgradeError) and not scripted:
+    session.observe("the preflight", lambda: session.conclude(preflight_lines(name, p)))
+    stop = gate(name, p, examined.check, ignore_blockers=options.ignore_blockers)
+    if stop is not None:
         session.stage = "done"
-        verdict = session.failed(check, performed=False)
-        session.observe("the outcome", lambda: session.conclude(
-            ["Nothing was changed: the cluster refused the check, so no raise was asked for."]
-        ))
-        return verdict.exit_code
-    if not session.confirm(stdin, [name], _known(p)):
-        session.not_confirmed()
-        return EXIT_NOT_CONFIRMED
-    session.stage = "setup"
+        if isinstance(examined.check, ClusterUpgradeError):
+            session.ended(stop, [])
+            session.observe("the error", lambda: session.console.tell(f"clusupgrade: {stop.message}"))
+        else:
+            closing = "Nothing to raise, so no raise was sent." if stop.outcome == "nothing-to-raise" else \
+                f"{stop.message}."
+            session.ended(stop, [closing])
+        return session.finish(table_view=False)
+    if not p.ready:
+        session.show("(--ignore-blockers: the raise is left to the cluster's own check.)")
+    level = p.info.functional_level
+    if not session.confirm(stdin, [(name, level, p.target_level)]):
+        session.stage = "done"
+        session.ended(not_confirmed(name, level), [])
+        session.console.tell("Not confirmed; nothing was changed.")
+        return session.finish(table_view=False)
     simulated = " (simulated)" if options.simulate else ""
     session.show(f"Raising the functional level of {where(name)}{simulated}")
     log.info("%s: raise%s started", where(name), simulated)
-    session.stage = "raise"
-    try:
-        result = _call(session, name, target, perform=True)
-    except ClusterUpgradeError as err:
-        return _failed(session, name, target, err, performed=True)
-    except KeyboardInterrupt as exc:
-        return session.interrupted(exc, running=(name,))
+    ending, signum = raise_one(session, name, target, p)
     session.stage = "done"
+    if ending.duration is not None and ending.outcome != "interrupted":
+        lines = [f"Done in {ending.duration:.2f} s: {ending.message}."]
+    else:
+        lines = None
+    session.ended(ending, lines)
+    return session.finish(table_view=False, signum=signum)
+
+
+def raise_one(session: Session, name: str | None, target: Target, p: Preflight) -> tuple[Ending, int | None]:
+    """The raise, every phase shown; how it ended, and the signal that
+    stopped the wait (None).  The first Ctrl+C only warns; a second one,
+    SIGTERM or SIGHUP stops waiting (the call goes on, answered TRUE), and
+    where the cluster stands is read again."""
+    signals = session.signals
+    before = p.info.functional_level
+    stream = api.phases(target, perform=True, timeout=session.options.timeout)
+    held = None
+    session.stage = "raise"
+    signals.patient(session.first_ctrl_c(lambda: [name]))
+    try:
+        with stream:
+            try:
+                for event in stream:
+                    session.phase(event, performed=True)
+            except KeyboardInterrupt:
+                held = stream.pending
+                raise
+        signals.quiet()  # the call has returned: its outcome is shown, whatever comes
+        result = stream.result
+        if result is None:
+            raise ClusterUpgradeError(_winerror.ERROR_CANCELLED, cluster=name, events=stream.events)
+    except ClusterUpgradeError as err:
+        signals.quiet()
+        note_simulator(name, target, err)
+        if changed_nothing(err):
+            return error_ending(err, performed=True, level_before=before), None
+        pending = err.pending if isinstance(err, ListeningStoppedError) else None
+        return _settled(session, Stopped(name, target, pending, before), p, error=err), None
+    except KeyboardInterrupt as exc:
+        signals.quiet()
+        if stream.result is not None:  # it returned just before the stop: it is reported
+            return raise_ending(stream.result, _nothing_more(p, stream.result)), None
+        signum = signal_of(exc)
+        session.console.tell(f"\nclusupgrade: {by_signal(signum)}: stopped waiting for {where(name)}; the raise "
+                             f"goes on by itself. Reading its level again (at most {WAIT + READ:.0f} s)...")
+        pending = pending_call(exc) or held
+        return _settled(session, Stopped(name, target, pending, before), p, signum=signum), signum
     note_simulator(name, target, result)
-    return _raised(session, result, p)
+    return raise_ending(result, _nothing_more(p, result)), None
 
 
-def _known(p: Preflight) -> str:
-    """What the confirmation says of the raise, from the preflight."""
-    level = p.info.functional_level
-    if p.ready:
-        return f" from level {level_text(level)} to {level_text(p.target_level)}"
-    if p.nothing_to_do:
-        return f" (it is already at level {level_text(level)} and no node supports a higher one: this should change " \
-               "nothing)"
-    return ""
+def _settled(session: Session, stopped: Stopped, p: Preflight, *, error: ClusterUpgradeError | None = None,
+             signum: int | None = None) -> Ending:
+    found = settle([stopped])[0]
+    if found.error is not None and error is None:
+        error = found.error
+    if found.reread is None:
+        assert found.ended is not None
+        return stopped_ending(stopped.name, performed=True, before=stopped.before, reread=None, signum=signum,
+                              error=error, ended=found.ended, nothing_to_do=_nothing_more(p, found.ended))
+    return stopped_ending(stopped.name, performed=True, before=stopped.before, reread=found.reread, signum=signum,
+                          error=error)
 
 
-def _raised(session: Session, result: UpgradeResult, p: Preflight) -> int:
-    """How the raise came out, from the levels the cluster reported."""
-    name = result.cluster
-    levels = levels_of(result)
-    more = None if levels.after is None else supports_more(p.info.nodes, levels.after)
-    verdict = run_verdict(name, levels, None if more is None else not more, result.status)
-    log.info("%s", verdict.sentence)
-
-    def show() -> None:
-        session.emit(result_record(result, verdict, levels))
-        session.conclude([f"Done in {result.duration:.2f} s: {verdict.sentence}."])
-        if restart_needed(result):
-            session.console.tell(restart_warning(name))
-
-    session.observe("the outcome", show)
-    return verdict.exit_code
+def _nothing_more(p: Preflight, result: UpgradeResult) -> bool | None:
+    """Whether no node supports a level above the one `result` reached."""
+    if result.level_after is None:
+        return None
+    more = supports_more(p.info.nodes, result.level_after)
+    return None if more is None else not more
