@@ -70,6 +70,8 @@ def test_layers() -> None:
     leaves = ("_winerror", "_validate", "phase", "proplist", "sections", "nodes", "levels")
     for leaf in leaves:
         assert edges[leaf] <= {"_winerror"}, (leaf, edges[leaf])
-    assert edges["simulator"] <= {"_validate", "nodes"}
+    assert edges["simulator"] <= {"_validate", "nodes", "estatefile", "estatetie"}
+    for low in ("estatefile", "estatetie", "statefile", "filelock", "textfile", "tomllines"):
+        assert "simulator" not in edges[low], low
     assert "simulator" not in edges["outcome"] and "info" not in edges["outcome"]
     assert edges["target"] <= {"_validate", "simulator"}

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from . import _clusupgrade, _validate
+from . import _clusupgrade, _validate, estatefile, estatetie
 from .nodes import NodeState, to_state
 
 INT32_MIN = -(2**31)
@@ -238,6 +239,9 @@ class Simulator:
       5975 success that needs a restart, anything else a failure).
     - ``fail_after``: stop after this many phases and return ``status``, or
       5977 (ERROR_CLUSTER_UPGRADE_INCOMPLETE) when it is None or 0.
+    - ``check_status``, ``check_fail_after``: the same for a check alone;
+      ``"same"`` (the default) takes the upgrade's, None lets the model
+      decide the check while the upgrade is scripted.
     - ``open_error``: opening the cluster fails with this code (1722: the
       cluster cannot be reached, 5: access denied), for queries too.
     - ``callback_thread``: ``"native"`` calls back on a thread of the
@@ -266,6 +270,8 @@ class Simulator:
         upgrade_version: int = 0,
         upgrade_in_progress: bool = False,
         leaves_in_progress: bool = False,
+        check_status: int | None | Literal["same"] = "same",
+        check_fail_after: int | None | Literal["same"] = "same",
     ) -> None:
         self.phases = _phases(phases, "phases")
         self.check_phases = _phases(check_phases, "check_phases")
@@ -275,6 +281,12 @@ class Simulator:
         if fail_after is not None:
             fail_after = _validate.integer(fail_after, "fail_after", 0, len(self.phases))
         self.fail_after = fail_after
+        if check_status is not None and check_status != "same":
+            check_status = _validate.win32_code(check_status, "check_status")
+        self.check_status = check_status
+        if check_fail_after not in (None, "same"):
+            check_fail_after = _validate.integer(check_fail_after, "check_fail_after", 0, len(self.check_phases))
+        self.check_fail_after = check_fail_after
         if callback_thread not in ("native", "caller"):
             raise ValueError(f"callback_thread must be 'native' or 'caller', not {callback_thread!r}")
         self.callback_thread: CallbackThread = callback_thread
@@ -302,6 +314,27 @@ class Simulator:
         # Calls: a caller that drops its Call leaves the call.
         self._jobs: list[tuple[_clusupgrade.Job, bool]] = []
         self._forgotten = 0
+        self._estate_tie: estatetie.Tie | None = None
+        """Set by estatefile.load() for a cluster of an estate file."""
+
+    @classmethod
+    def from_file(
+        cls, path: str | os.PathLike[str], cluster: str | None = None, *, state: str = "keep", **overrides: Any
+    ) -> Simulator:
+        """The simulated cluster `cluster` (None: the file's only one) of the
+        estate file at `path` (docs/rehearsal.md), its level and flag kept
+        between processes as `state` says: "keep" (beside the file),
+        "reset" (start from the file again) or "read-only" (read what is
+        kept, write nothing).  `overrides` are Simulator() arguments that
+        replace the file's (``delay=0``).  Raises
+        clusupgrade.estate.EstateError."""
+        return estatefile.load(path, state=state, make_sim=cls, make_node=SimNode).simulator(cluster, **overrides)
+
+    @classmethod
+    def estate(cls, path: str | os.PathLike[str], *, state: str = "keep", **overrides: Any) -> list[Simulator]:
+        """Every simulated cluster of the estate file at `path`, in its
+        order; see from_file()."""
+        return estatefile.load(path, state=state, make_sim=cls, make_node=SimNode).simulators(**overrides)
 
     @classmethod
     def scenario(cls, name: str, /, **overrides: Any) -> Simulator:
@@ -365,12 +398,16 @@ class Simulator:
     def _spec(self, perform: bool, *, query: bool = False) -> _clusupgrade.SimulatorSpec:
         """The simulated call the native Call takes: a query reports no
         phases and ignores the status."""
+        if self._estate_tie is not None:
+            self._estate_tie.before(self, perform, query)
         phases = () if query else self.phases if perform else self.check_phases
-        fail_after = -1 if query or self.fail_after is None else min(self.fail_after, len(phases))
+        status = self.status if perform or self.check_status == "same" else self.check_status
+        script_after = self.fail_after if perform or self.check_fail_after == "same" else self.check_fail_after
+        fail_after = -1 if query or script_after is None else min(script_after, len(phases))
         return (
             phases,
             round(self.delay * 1e9),
-            None if query else self.status,
+            None if query else status,
             fail_after,
             self.open_error,
             self.callback_thread == "native",
@@ -387,6 +424,8 @@ class Simulator:
             newest = counted_done[-1] if counted_done else -1
             self._forgotten += max(0, len(counted_done) - 1)
             self._jobs = [(j, c) for i, (j, c, done) in enumerate(states) if i == newest or not done]
+        if self._estate_tie is not None:
+            self._estate_tie.started(job)
 
 
     def _untrack(self, job: _clusupgrade.Job) -> None:

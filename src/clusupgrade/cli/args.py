@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-from .. import _clusupgrade, _validate
+from .. import _clusupgrade, _validate, textfile
+from ..estate import EXAMPLE_PREFIX, Estate, EstateError, example_path, examples, load_estate
+from ..estatetie import STATE_MODES
 from ..fleet import MAX_PARALLEL
 from ..phase import Phase
-from ..simulator import MAX_DELAY, SCENARIOS
+from ..simulator import MAX_DELAY, SCENARIOS, Simulator
 from ..target import Target
-from .cluster import DEFAULT_DELAY, SimSettings, model_of, simulated
+from .cluster import DEFAULT_DELAY, SimSettings, file_scripts_raise, model_of, simulated
 from .codes import exit_table_text
 
 T = TypeVar("T")
@@ -56,6 +58,8 @@ def cluster_name(text: str) -> str:
         raise ValueError(f"{text!r} is only spaces, not a cluster name")
     if any(c.isspace() for c in text):
         raise ValueError(f"{text!r} contains a space; a cluster name has none")
+    if "," in text:
+        raise ValueError(f"{text!r} contains a comma; give one cluster name at a time")
     return _validate.cluster_name(text, "a cluster name")
 
 
@@ -248,8 +252,11 @@ def _add_clusters(parser: argparse.ArgumentParser, *, several: bool) -> None:
         return
     group.add_argument("--cluster", metavar="NAME", type=name, action="append",
                        help="a cluster's name; repeat for several (default: the local cluster)")
-    group.add_argument("--clusters-from", metavar="FILE",
-                       help="read cluster names from FILE, one a line ('#' starts a comment); '-' reads stdin")
+    group.add_argument("--clusters-from", metavar="FILE", action="append",
+                       help="read cluster names from FILE, one a line ('#' starts a comment; UTF-8, or UTF-16 "
+                       "with a BOM); '-' reads stdin; may be given more than once")
+    group.add_argument("--all-clusters", action="store_true",
+                       help="with --simulate FILE: every cluster the estate file describes")
     call = parser.add_argument_group("the call")
     call.add_argument("--timeout", metavar="S", type=_argparse_type(timeout),
                       help="stop waiting for a call after S seconds (it goes on)")
@@ -276,8 +283,14 @@ def _add_simulation(parser: argparse.ArgumentParser, *, call: bool) -> None:
     group = parser.add_argument_group(
         "simulation", "VALUE applies to every simulated cluster, NAME=VALUE to one" if call else None
     )
-    group.add_argument("--simulate", action="store_true",
-                       help=f"use {'simulated clusters' if call else 'a simulated cluster'} instead of clusapi.dll")
+    group.add_argument("--simulate", metavar="FILE", nargs="?", const=True, default=False,
+                       help=f"use {'simulated clusters' if call else 'a simulated cluster'} instead of clusapi.dll; "
+                       "with FILE, the clusters an estate file describes (docs/rehearsal.md), or "
+                       f"example:NAME for one shipped with clusupgrade ({', '.join(examples())})")
+    group.add_argument("--state", choices=STATE_MODES, default=None,
+                       help="with --simulate FILE: keep the levels and in-progress flags between commands "
+                       "beside FILE (keep, the default), forget them and start from FILE (reset), or read "
+                       "them and write nothing (read-only, the default for example:NAME)")
 
     def option(flag: str, metavar: str, parse: Callable[[str], object], helptext: str) -> None:
         convert = scoped(parse) if call else unscoped(parse)
@@ -359,6 +372,8 @@ class Options:
     max_parallel: int = DEFAULT_PARALLEL
     max_failures: int | None = None
     names_from_stdin: bool = False
+    estate: Estate[Simulator] | None = None
+    """The estate file of --simulate FILE."""
 
     @property
     def perform(self) -> bool:
@@ -373,11 +388,14 @@ class Options:
         if not self.simulate:
             return name
         assert name is not None
-        return simulated(name, self.sim.get(name, SimSettings()))
+        return simulated(name, self.sim.get(name, SimSettings()), self.estate, command=self.command)
 
     def scripted(self, name: str | None) -> bool:
-        """--fail-code or --fail-after decide this simulated cluster's call."""
-        return self.simulate and name is not None and self.sim.get(name, SimSettings()).scripted
+        """--fail-code or --fail-after (or the estate file) decide this
+        simulated cluster's call."""
+        if not self.simulate or name is None:
+            return False
+        return self.sim.get(name, SimSettings()).scripted or file_scripts_raise(self.estate, name)
 
     def model(self, name: str | None, target: Target) -> Target:
         """What run's preflight asks: `target` itself, or for a simulated
@@ -385,32 +403,47 @@ class Options:
         script (its model)."""
         if name is None or not self.scripted(name):
             return target
-        return model_of(name, self.sim[name])
+        return model_of(name, self.sim.get(name, SimSettings()), self.estate)
 
 
 class Invalid(Exception):
     """An argument that argparse's types cannot judge alone."""
 
 
-def _read_names(source: str, stdin: TextIO | None) -> list[str]:
+Listed = tuple[str, str]
+"""(a cluster name, where it was given: "--cluster" or "--clusters-from FILE, line N")"""
+
+
+def _read_text(source: str, stdin: TextIO | None) -> tuple[str, str]:
+    """(the text of --clusters-from `source`, how to name it)."""
     if source == "-":
         if stdin is None:
             raise Invalid("--clusters-from -: there is no stdin to read names from")
-        text, origin = stdin.read(), "stdin"
-    else:
+        buffer = getattr(stdin, "buffer", None)
         try:
-            text = Path(source).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise Invalid(f"--clusters-from: cannot read {source!r}: {why}") from None
-        origin = repr(source)
+            text = textfile.decode(buffer.read(), "stdin") if buffer is not None else stdin.read()
+        except ValueError as exc:
+            raise Invalid(f"--clusters-from {exc}") from None
+        return text, "stdin"
+    try:
+        data = Path(source).read_bytes()
+    except OSError as exc:
+        raise Invalid(f"--clusters-from: cannot read {source!r}: {exc.strerror or exc}") from None
+    try:
+        return textfile.decode(data, repr(source)), repr(source)
+    except ValueError as exc:
+        raise Invalid(f"--clusters-from {exc}") from None
+
+
+def _read_names(source: str, stdin: TextIO | None) -> list[Listed]:
+    text, origin = _read_text(source, stdin)
     names = []
     for number, line in enumerate(text.splitlines(), 1):
         entry = line.split("#", 1)[0].strip()
         if not entry:
             continue
         try:
-            names.append(cluster_name(entry))
+            names.append((cluster_name(entry), f"--clusters-from {origin}, line {number}"))
         except ValueError as exc:
             raise Invalid(f"--clusters-from {origin}, line {number}: {exc}") from None
     if not names:
@@ -418,22 +451,92 @@ def _read_names(source: str, stdin: TextIO | None) -> list[str]:
     return names
 
 
-def _names(ns: argparse.Namespace, stdin: TextIO | None) -> tuple[str | None, ...]:
-    names: list[str] = list(ns.cluster or [])
-    source = getattr(ns, "clusters_from", None)
-    if source is not None:
-        names += _read_names(source, stdin)
-    if ns.command == "info" and len(names) > 1:
-        raise Invalid("info shows one cluster; --cluster is given more than once")
-    seen: dict[str, str] = {}
-    for name in names:
+def _distinct(listed: list[Listed]) -> None:
+    """No cluster twice: names ignore case, and a short name beside its
+    FQDN (hv1 and hv1.contoso.com) is most likely the same cluster."""
+    seen: dict[str, Listed] = {}
+    for name, origin in listed:
         key = name.casefold()
         if key in seen:
-            raise Invalid(f"cluster {name!r} is listed twice (cluster names are not case-sensitive)")
-        seen[key] = name
-    if names:
-        return tuple(names)
+            first, where_first = seen[key]
+            raise Invalid(f"cluster {name!r} is listed twice ({where_first}: {first!r}; {origin}: {name!r}); "
+                          "cluster names are not case-sensitive")
+        seen[key] = (name, origin)
+    for key, (name, origin) in seen.items():
+        short = key.split(".", 1)[0]
+        if short != key and short in seen:
+            other, where_other = seen[short]
+            raise Invalid(f"{other!r} ({where_other}) and {name!r} ({origin}) are most likely the same cluster "
+                          "(a short name and its FQDN): list it once")
+
+
+def _names(ns: argparse.Namespace, stdin: TextIO | None, estate: Estate[Simulator] | None) -> tuple[str | None, ...]:
+    listed: list[Listed] = [(name, "--cluster") for name in ns.cluster or []]
+    for source in getattr(ns, "clusters_from", None) or []:
+        listed += _read_names(source, stdin)
+    if getattr(ns, "all_clusters", False):
+        if estate is None:
+            raise Invalid("--all-clusters needs --simulate FILE: it means every cluster the estate file describes")
+        if listed:
+            raise Invalid("--all-clusters selects every cluster of the estate file: leave out --cluster and "
+                          "--clusters-from")
+        listed = [(name, "--all-clusters") for name in estate.names]
+    if ns.command == "info" and len(listed) > 1:
+        raise Invalid("info shows one cluster; --cluster is given more than once")
+    _distinct(listed)
+    if estate is not None:
+        return _estate_names(ns, estate, listed)
+    if listed:
+        return tuple(name for name, _ in listed)
     return (SIMULATED,) if ns.simulate else (None,)
+
+
+def _estate_names(ns: argparse.Namespace, estate: Estate[Simulator], listed: list[Listed]) -> tuple[str, ...]:
+    """The selected clusters of the estate file, as the file spells them."""
+    has = ", ".join(estate.names)
+    if not listed:
+        if len(estate.names) == 1:
+            return estate.names
+        how = "--cluster NAME" if ns.command == "info" else "--cluster NAME, --clusters-from FILE or --all-clusters"
+        raise Invalid(f"{ns.simulate} describes {len(estate.names)} clusters; choose with {how}: {has}")
+    names = []
+    for name, origin in listed:
+        try:
+            names.append(estate.lookup(name))
+        except EstateError:
+            raise Invalid(f"{origin}: {ns.simulate} has no cluster named {name!r}; it has: {has}") from None
+    return tuple(names)
+
+
+def _estate(ns: argparse.Namespace) -> Estate[Simulator] | None:
+    """The estate file of --simulate FILE, checked, with its state opened
+    as --state says; None for plain --simulate (or none)."""
+    source = ns.simulate
+    state = getattr(ns, "state", None)
+    if not isinstance(source, str):
+        if state is not None:
+            raise Invalid("--state applies only with --simulate FILE: the built-in simulated cluster keeps no state")
+        return None
+    if getattr(ns, "scenario", None):
+        raise Invalid("--scenario describes a built-in simulated cluster; with --simulate FILE the file "
+                      "describes the clusters (the scenarios are shipped as example:NAME files)")
+    if source.startswith(EXAMPLE_PREFIX):
+        name = source[len(EXAMPLE_PREFIX):]
+        if state not in (None, "read-only"):
+            raise Invalid(f"--state {state}: {source} is shipped with clusupgrade and keeps no state; copy it "
+                          "to rehearse with state kept (docs/rehearsal.md)")
+        try:
+            path = example_path(name)
+        except EstateError as exc:
+            raise Invalid(f"--simulate {source}: {exc}") from None
+        state = "read-only"
+    else:
+        path = Path(source)
+    try:
+        return load_estate(path, state=state or "keep")
+    except EstateError as exc:
+        message = str(exc).replace("(state='read-only', --state read-only)", "(--state read-only)")
+        raise Invalid(f"--simulate: {message}") from None
 
 
 SIM_OPTIONS = (("--delay", "delay", "delay"), ("--fail-code", "fail_code", "status"),
@@ -469,13 +572,21 @@ def _sim(ns: argparse.Namespace, names: Sequence[str | None]) -> dict[str, SimSe
 
 
 def _options(ns: argparse.Namespace, stdin: TextIO | None) -> Options:
-    names = _names(ns, stdin)
+    estate = _estate(ns)
+    names = _names(ns, stdin, estate)
     run = ns.command == "run"
     if run and ns.force:
         raise Invalid("--force is not an option of clusupgrade: to skip the confirmation (what -Force does in "
                       "PowerShell), use --yes; to raise despite the preflight's blockers, --ignore-blockers")
     if run and ns.only_ready and not ns.check_first:
         raise Invalid("--only-ready needs --check-first")
+    sim = _sim(ns, names)
+    if estate is not None:
+        for name, settings in sim.items():
+            try:  # the overrides checked against the file, before anything runs
+                simulated(name, settings, estate, command=ns.command)
+            except EstateError as exc:
+                raise Invalid(f"--simulate: {exc}") from None
     return Options(
         command=ns.command,
         names=names,
@@ -483,15 +594,16 @@ def _options(ns: argparse.Namespace, stdin: TextIO | None) -> Options:
         verbose=ns.verbose,
         log_file=ns.log_file,
         timeout=getattr(ns, "timeout", None),
-        simulate=ns.simulate,
-        sim=_sim(ns, names),
+        simulate=bool(ns.simulate),
+        estate=estate,
+        sim=sim,
         yes=run and ns.yes,
         ignore_blockers=run and ns.ignore_blockers,
         check_first=run and ns.check_first,
         only_ready=run and ns.only_ready,
         max_parallel=getattr(ns, "max_parallel", DEFAULT_PARALLEL),
         max_failures=getattr(ns, "max_failures", None),
-        names_from_stdin=getattr(ns, "clusters_from", None) == "-",
+        names_from_stdin="-" in (getattr(ns, "clusters_from", None) or []),
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import _clusupgrade, _winerror
+from ..estate import Estate
 from ..info import ClusterInfo, Report, cluster_info, read
 from ..nodes import NodeInfo
 from ..preflight import Check, Preflight, judge
@@ -46,10 +47,13 @@ class SimSettings:
         return self.status is not None or self.fail_after is not None
 
 
-def simulated(name: str, settings: SimSettings) -> Simulator:
-    """The Simulator that stands for cluster `name`: the scenario (or the
-    simulator's default cluster, ready at level 11) with only what the
-    command line gave overriding it."""
+def simulated(name: str, settings: SimSettings, estate: Estate[Simulator] | None = None, *,
+              command: str = "run") -> Simulator:
+    """The Simulator that stands for cluster `name`: the estate file's
+    cluster, or the scenario (or the simulator's default cluster, ready at
+    level 11), with only what the command line gave overriding it."""
+    if estate is not None:
+        return estate.simulator(name, **estate_overrides(estate, name, settings, command))
     given: dict[str, Any] = {"delay": DEFAULT_DELAY if settings.delay is None else settings.delay}
     if settings.status is not None:
         given["status"] = settings.status
@@ -62,11 +66,42 @@ def simulated(name: str, settings: SimSettings) -> Simulator:
     return Simulator.scenario(settings.scenario, name=name, **given)
 
 
-def model_of(name: str, settings: SimSettings) -> Simulator:
+def estate_overrides(estate: Estate[Simulator], name: str, settings: SimSettings, command: str) -> dict[str, Any]:
+    """What the command line changes in an estate file's cluster: --delay
+    (the file's, else DEFAULT_DELAY), --level, and --fail-code and
+    --fail-after for check's check or run's raise."""
+    given: dict[str, Any] = {}
+    if settings.delay is not None:
+        given["delay"] = settings.delay
+    elif "delay" not in estate.described(name):
+        given["delay"] = DEFAULT_DELAY
+    if settings.level is not None:
+        given["functional_level"] = settings.level
+    prefix = "check_" if command == "check" else ""
+    if settings.status is not None:
+        given[f"{prefix}status"] = settings.status
+    if settings.fail_after is not None:
+        given[f"{prefix}fail_after"] = settings.fail_after
+    return given
+
+
+def file_scripts_raise(estate: Estate[Simulator] | None, name: str) -> bool:
+    """The estate file scripts this cluster's raise ([clusters.upgrade]
+    fail_code or fail_after)."""
+    if estate is None:
+        return False
+    described = estate.described(name)
+    return described.get("status") is not None or described.get("fail_after") is not None
+
+
+def model_of(name: str, settings: SimSettings, estate: Estate[Simulator] | None = None) -> Simulator:
     """The same simulated cluster without the script: what its model
     answers.  run's preflight asks it when the raise is scripted, because
-    --fail-code and --fail-after are for the raise, not for the check
-    before it."""
+    --fail-code and --fail-after (and an estate file's [clusters.upgrade]
+    fault) are for the raise, not for the check before it."""
+    if estate is not None:
+        unscripted = {"status": None, "fail_after": None, "check_status": None, "check_fail_after": None}
+        return estate.simulator(name, **{**estate_overrides(estate, name, settings, "run"), **unscripted})
     return simulated(name, replace(settings, status=None, fail_after=None))
 
 
