@@ -13,8 +13,33 @@ import pytest
 
 import clusupgrade
 
+from . import procstart
+from .suites import SUITES, suites_of
+
 ROOT = Path(__file__).resolve().parent.parent
 SIGNALS_WORK = hasattr(signal, "pthread_kill") or sys.platform == "win32"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, what in SUITES.items():
+        config.addinivalue_line("markers", f"{name}: {what} (tests/suites.py)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks each test with its suites from tests/suites.py (``-m native``)."""
+    for item in items:
+        function = getattr(item, "originalname", item.name)
+        for suite in suites_of(item.path.name, function):
+            item.add_marker(suite)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """A process start that Wine failed and procstart started again is
+    said at the end even of a green run."""
+    if procstart.RETRIES:
+        terminalreporter.section("process starts retried (WinError 1359, tests/procstart.py)")
+        for line in procstart.RETRIES:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(params=["native", "caller"])
@@ -55,7 +80,7 @@ def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
 def start_python(*args: str, stdin: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
     """Start a fresh interpreter that imports the same clusupgrade, with
     `args` after the interpreter and its output piped as text."""
-    return subprocess.Popen(
+    return procstart.start(
         [sys.executable, *args],
         stdin=stdin,
         stdout=subprocess.PIPE,
@@ -69,7 +94,7 @@ def run_python(
     code: str, timeout: float = 60.0, env: dict[str, str] | None = None, **kwargs: object
 ) -> subprocess.CompletedProcess[str]:
     """Run `code` in a fresh interpreter that imports the same clusupgrade."""
-    return subprocess.run(
+    return procstart.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,

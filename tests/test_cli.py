@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from . import procstart
 from .conftest import child_env, start_python
 
 CLI = (sys.executable, "-m", "clusupgrade")
@@ -39,13 +40,13 @@ def cli(
     if "stdout" not in kwargs:
         options["capture_output"] = True
     options.update(kwargs)
-    return subprocess.run([*CLI, *args], **options)  # type: ignore[call-overload, no-any-return]
+    return procstart.run([*CLI, *args], **options)  # type: ignore[call-overload, no-any-return]
 
 
 def shell_cli(redirect: str, *args: str, before: str = "") -> subprocess.CompletedProcess[str]:
     """Run the command from sh with `redirect` applied (``>&-``, ``<&-``),
     as an operator's script would; `before` runs first (``trap '' HUP;``)."""
-    return subprocess.run(
+    return procstart.run(
         ["sh", "-c", f'{before} exec "$@" {redirect}', "sh", *CLI, *args],
         capture_output=True,
         text=True,
@@ -396,7 +397,7 @@ def test_console_script_is_installed() -> None:
     exe = shutil.which("clusupgrade")
     if exe is None:
         pytest.skip("the console script is installed only with the package (tools/test.sh)")
-    proc = subprocess.run([exe, "check", "--simulate", "--delay", "0"], capture_output=True, text=True, timeout=60)
+    proc = procstart.run([exe, "check", "--simulate", "--delay", "0"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
 
 

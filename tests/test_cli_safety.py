@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from . import procstart
 from .conftest import child_env
 from .test_cli import ALL_TRUE, CLI, POSIX, cli, read_until, record, records, result_of, shell_cli, start_cli, summary
 
@@ -26,7 +27,7 @@ DEV_FULL = pytest.mark.skipif(sys.platform == "win32" or not os.path.exists("/de
 def _close_after_first_phase(*args: str) -> tuple[str, subprocess.Popen[str], str]:
     """``clusupgrade ARGS --json | head``: read up to the first phase of a
     raise, close the pipe; that line."""
-    proc = subprocess.Popen(
+    proc = procstart.start(
         [*CLI, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env=child_env(),
     )
@@ -133,7 +134,7 @@ def test_help_into_a_closed_pipe_exits_quietly() -> None:
     reader, writer = os.pipe()
     os.close(reader)
     try:
-        proc = subprocess.run(
+        proc = procstart.run(
             [sys.executable, "-m", "clusupgrade", "--help"], stdout=writer, stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL, text=True, timeout=60, env=child_env(),
         )
@@ -320,7 +321,7 @@ def test_sigterm_in_a_fleet_reads_the_running_members_again(json_mode: bool) -> 
 @POSIX
 def test_sighup_ignored_by_nohup_stays_ignored() -> None:
     # nohup (or `trap '' HUP`) must not let a hang-up stop an upgrade.
-    proc = subprocess.Popen(
+    proc = procstart.start(
         ["sh", "-c", 'trap "" HUP; exec "$@"', "sh", *CLI, "run", "--simulate", "--yes", "--delay", "0.1"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
     )

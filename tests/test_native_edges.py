@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
 
+from . import procstart
 from .conftest import ROOT, run_python
 
 FAILMALLOC = ROOT / "tests" / "native" / "failmalloc.c"
@@ -27,7 +27,7 @@ def failmalloc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if os.environ.get("LD_PRELOAD"):
         pytest.skip("a sanitizer runtime is preloaded; the injector would replace it")
     out = tmp_path_factory.mktemp("failmalloc") / "failmalloc.so"
-    subprocess.run(["cc", "-O1", "-shared", "-fPIC", "-o", str(out), str(FAILMALLOC)], check=True)
+    procstart.run(["cc", "-O1", "-shared", "-fPIC", "-o", str(out), str(FAILMALLOC)], check=True)
     return out
 
 

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Proves the native code safe by running it, not by reading it:
-#   debug     Debian's debug CPython (python3-dbg): the whole suite, with the
-#             reference-leak tests (sys.gettotalrefcount) that need it;
-#   asan      -fsanitize=address,undefined with LeakSanitizer: the whole suite;
-#   valgrind  memcheck over a representative subset.
+#   debug     Debian's debug CPython (python3-dbg): the tests that drive the
+#             C extension (-m native), with the reference-leak tests
+#             (sys.gettotalrefcount) that need it;
+#   asan      -fsanitize=address,undefined: the same tests, with
+#             LeakSanitizer on in those it can scan (-m lsan), off in the
+#             others (-m "native and not lsan");
+#   valgrind  memcheck over the phase, cancel, validation and error tests
+#             (-m valgrind).
+# tests/suites.py is the one table of which test is in which of these, and
+# says why; docs/ci.md, what each stage proves.  The command line and the
+# pure-Python parts run in the Linux and Windows whole-suite runs only.
 # Any report fails the run.  Usage: check-native.sh [debug] [asan] [valgrind]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,7 +38,7 @@ stage_debug() {
     "$venv/bin/python" -m pip install -q pytest hypothesis "setuptools>=77" 2>&1 | grep -v -i warn || true
     bash tools/stage.sh "$venv/bin/python" build/dbg
     echo "check-native: debug interpreter ($("$venv/bin/python" -c 'import sys; print(sys.version.split()[0], sys.abiflags)'))"
-    PYTHONPATH="$ROOT/build/dbg" "$venv/bin/python" -X dev "${PYTEST[@]}" tests
+    PYTHONPATH="$ROOT/build/dbg" "$venv/bin/python" -X dev "${PYTEST[@]}" -m native tests
 }
 
 stage_asan() {
@@ -50,17 +57,18 @@ stage_asan() {
         PYTHONMALLOC=malloc PYTHONPATH="$ROOT/build/asan"
     )
     local asan="exitcode=99:malloc_context_size=2:fast_unwind_on_malloc=1:detect_stack_use_after_return=0"
-    echo "check-native: AddressSanitizer + UndefinedBehaviorSanitizer, the whole suite"
-    env "${asan_env[@]}" ASAN_OPTIONS="detect_leaks=0:$asan" "$VENV/bin/python" "${PYTEST[@]}" tests
-    # LeakSanitizer stops every thread at exit to scan memory, and gives up
-    # with a fatal error when one is still running: the tests that exit
-    # with calls in flight (in subprocesses) are for the pass above only.
-    echo "check-native: LeakSanitizer, the in-process tests"
+    # One pass per test: ASan+UBSan always, and LeakSanitizer as well in
+    # the tests it can scan.  LeakSanitizer stops every thread at exit to
+    # scan memory, and gives up with a fatal error when one is still
+    # running: the tests that exit with calls in flight (in subprocesses)
+    # run without it (native, not lsan, in tests/suites.py).
+    echo "check-native: AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer"
     env "${asan_env[@]}" ASAN_OPTIONS="detect_leaks=1:$asan" \
         LSAN_OPTIONS="suppressions=$supp:print_suppressions=0" \
-        "$VENV/bin/python" "${PYTEST[@]}" tests \
-        --ignore=tests/test_shutdown.py --ignore=tests/test_stress.py \
-        '--ignore-glob=tests/test_cli*.py' --ignore=tests/test_logging.py --ignore=tests/test_windows.py
+        "$VENV/bin/python" "${PYTEST[@]}" -m lsan tests
+    echo "check-native: AddressSanitizer + UndefinedBehaviorSanitizer, the tests that exit with calls in flight"
+    env "${asan_env[@]}" ASAN_OPTIONS="detect_leaks=0:$asan" "$VENV/bin/python" "${PYTEST[@]}" \
+        -m "native and not lsan" tests
 }
 
 stage_valgrind() {
@@ -73,11 +81,12 @@ stage_valgrind() {
     PYTHONMALLOC=malloc PYTHONPATH="$ROOT/build/valgrind" CLUSUPGRADE_STRESS_SCALE=0.05 \
         valgrind -q --log-file="$log" --errors-for-leak-kinds=none --trace-children=no \
         --suppressions="$ROOT/tools/valgrind.supp" \
-        "$VENV/bin/python" "${PYTEST[@]}" tests/test_phases.py tests/test_cancel.py \
-        tests/test_validation.py tests/test_errors.py
+        "$VENV/bin/python" "${PYTEST[@]}" -m valgrind tests
     python3 tools/valgrind_report.py "$ROOT"/build/valgrind/memcheck.*.log
 }
 
 for stage in "${STAGES[@]}"; do
+    start=$SECONDS
     "stage_$stage"
+    echo "check-native: $stage done in $((SECONDS - start))s"
 done

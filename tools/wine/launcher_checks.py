@@ -24,6 +24,11 @@ import sysconfig
 from importlib.metadata import version
 from pathlib import Path
 
+# Process starts go through the suite's one helper, which starts a process
+# again when Wine fails its start-up with WinError 1359 (tests/procstart.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+import procstart  # noqa: E402
+
 # (arguments, expected exit code, text that must appear in stdout+stderr).
 # Every run also fails on a traceback; with --json and exit 0, stdout must
 # be one JSON object per line, at least one.
@@ -50,7 +55,7 @@ SCRIPT = Path(sysconfig.get_path("scripts")) / "clusupgrade.exe"
 
 def run_one(args: list[str], expected: int, text: str) -> str | None:
     """None when the command behaves, else what went wrong."""
-    proc = subprocess.run(
+    proc = procstart.run(
         [str(SCRIPT), *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
     )
     out = proc.stdout + proc.stderr
@@ -81,7 +86,7 @@ def ctrl_c(args: list[str], expected: int, text: str) -> str | None:
         return f"AllocConsole failed ({ctypes.get_last_error()})"
     # The event reaches this process too: let it pass here.
     signal.signal(signal.SIGINT, lambda signum, frame: None)
-    proc = subprocess.Popen(
+    proc = procstart.start(
         [str(SCRIPT), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert proc.stdout is not None
@@ -129,6 +134,8 @@ def main() -> int:
     args, code, text = CTRL_C
     failed += report([*args, "+ Ctrl+C"], code, ctrl_c(args, code, text))
     print(f"launcher_checks: {len(CHECKS) + 1 - failed} passed, {failed} failed")
+    for line in procstart.RETRIES:
+        print(f"launcher_checks: retried: {line}")
     return 1 if failed else 0
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 PACKAGE = "clusupgrade"
 # What a wheel of this project must hold besides its Python modules.
-REQUIRED = (f"{PACKAGE}/py.typed", f"{PACKAGE}/_clusupgrade.pyi", f"{PACKAGE}/cli.py")
+REQUIRED = (f"{PACKAGE}/py.typed", f"{PACKAGE}/_clusupgrade.pyi", f"{PACKAGE}/cli/__init__.py")
 
 
 def record_line(name: str, data: bytes) -> str:
