@@ -40,7 +40,7 @@ def refreshed(block: docs_runner.Block) -> tuple[docs_runner.Block, str] | None:
     """(the block to replace, its new body), or None to leave it."""
     if block.skip is not None:
         return None
-    if block.lang == "console":
+    if docs_runner.is_transcript(block):
         transcript = docs_runner.run_transcript(block)
         parts = []
         for step in transcript.steps:
