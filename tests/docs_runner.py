@@ -62,6 +62,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests import procstart  # every test's process starts go through it (tests/test_retry.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC_FILES = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
 
@@ -369,7 +371,7 @@ def run_transcript(block: Block, timeout: float = 120.0) -> Transcript:
                 step.actual = f"{last}\n"
                 step.code = 0
                 continue
-            proc = subprocess.run(
+            proc = procstart.run(
                 [sys.executable, "-c", SHIM, *step.command],
                 cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, text=True, timeout=timeout, check=False,
