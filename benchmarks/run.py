@@ -3,7 +3,7 @@
     bash benchmarks/run.sh        # sets up .venv with cffi, then runs this
 
 Every figure is the median of REPEAT runs, measured in this one process on
-this machine; the README quotes a run.  Nothing here is a unit test: no
+this machine; docs/performance.md quotes a run.  Nothing here is a unit test: no
 timing is asserted anywhere in tests/.
 """
 
@@ -355,7 +355,7 @@ def main() -> None:
 
 
 def report(results: dict[str, Any]) -> None:
-    """The README's tables."""
+    """The tables of docs/performance.md."""
     if "native thread" in results:
         print()
         print(

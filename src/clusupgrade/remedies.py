@@ -1,9 +1,11 @@
 """The PowerShell lines clusupgrade suggests, built from each cmdlet's own
 parameters so that every line works when pasted where clusupgrade ran.
 
-CMDLETS is the table: each cmdlet the package names, with the parameters
-Microsoft documents for it (the FailoverClusters module's reference; the
-tests check that every builder only uses these).  Where a cluster name was
+CMDLETS is the table: each cmdlet the package or its documentation names,
+with the parameters Microsoft documents for it (the FailoverClusters,
+Hyper-V and Storage modules' references; the tests check that every
+builder, and every PowerShell line of README.md and docs/, only uses
+these).  Where a cluster name was
 given, a line names it with the cmdlet's own parameter: `-Cluster NAME` for
 most, `-Name NAME` for Get-Cluster and Start-Cluster, which take no
 -Cluster.  Without a name the cmdlet runs on the local cluster.
@@ -37,6 +39,24 @@ CMDLETS: Final[dict[str, frozenset[str]]] = {
     "Update-ClusterFunctionalLevel": frozenset({"Force", "InputObject", "Cluster", "WhatIf", "Confirm"}),
     "Where-Object": frozenset({"Property", "EQ", "Value"}),
     "Format-List": frozenset({"Property"}),
+    # Named by the README only: validating before the raise, and the two
+    # steps Microsoft's rolling-upgrade article lists after it.
+    "Test-Cluster": frozenset(
+        {"Node", "Disk", "Pool", "ReportName", "List", "Include", "Ignore", "Force", "InputObject", "Cluster",
+         "WhatIf", "Confirm"}
+    ),
+    "Get-VM": frozenset({"Name", "Id", "ClusterObject", "CimSession", "ComputerName", "Credential"}),
+    "Update-VMVersion": frozenset(
+        {"Name", "VM", "CimSession", "ComputerName", "Credential", "Force", "AsJob", "Passthru", "WhatIf", "Confirm"}
+    ),
+    "Get-StoragePool": frozenset(
+        {"FriendlyName", "UniqueId", "Name", "Usage", "OtherUsageDescription", "IsPrimordial", "HealthStatus",
+         "CimSession", "ThrottleLimit", "AsJob"}
+    ),
+    "Update-StoragePool": frozenset(
+        {"FriendlyName", "UniqueId", "Name", "InputObject", "CimSession", "ThrottleLimit", "AsJob", "PassThru",
+         "WhatIf", "Confirm"}
+    ),
 }
 """Cmdlet -> the parameters it takes (without the common parameters)."""
 
