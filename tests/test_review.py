@@ -5,7 +5,9 @@ call winning over its asyncio deadline in test_asyncio.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -104,3 +106,43 @@ def test_a_huge_delay_is_a_value_error(delay: int) -> None:
     # Before: OverflowError from float().
     with pytest.raises(ValueError, match="delay must be from 0 to"):
         Simulator(delay=delay)
+
+
+# Found by the second hostile review: abort() or close() landing (a signal
+# handler, another thread) after _start() had checked the flags but before
+# it stored the Call was lost: the Call was made, started and answered TRUE,
+# and the level moved although abort() says "before the call starts, it is
+# never made".  _spec() runs in exactly that window.
+def _landing_in_start(sim: Simulator, stop: Callable[[], None], monkeypatch: pytest.MonkeyPatch) -> None:
+    made = sim._spec
+
+    def spec(perform: bool, **kw: bool) -> object:
+        stop()
+        return made(perform, **kw)
+
+    monkeypatch.setattr(sim, "_spec", spec)
+
+
+@pytest.mark.parametrize("how", ["abort", "close"])
+def test_a_stop_as_the_call_is_made_is_never_lost(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = Simulator(delay=0.01)
+    stream = clusupgrade.phases(sim, perform=True)
+    _landing_in_start(sim, getattr(stream, how), monkeypatch)
+    assert list(stream) == []
+    assert stream.pending is None
+    assert sim.wait(10) and sim.runs == 0
+    assert clusupgrade.cluster_info(sim).functional_level == 11
+
+
+@pytest.mark.parametrize("how", ["abort", "close"])
+def test_an_async_stop_as_the_call_is_made_is_never_lost(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = Simulator(delay=0.01)
+
+    async def go() -> list[object]:
+        stream = clusupgrade.aphases(sim, perform=True)
+        _landing_in_start(sim, getattr(stream, how), monkeypatch)
+        return [event async for event in stream]
+
+    assert asyncio.run(go()) == []
+    assert sim.wait(10) and sim.runs == 0
+    assert clusupgrade.cluster_info(sim).functional_level == 11
