@@ -146,3 +146,14 @@ def test_an_async_stop_as_the_call_is_made_is_never_lost(how: str, monkeypatch: 
     assert asyncio.run(go()) == []
     assert sim.wait(10) and sim.runs == 0
     assert clusupgrade.cluster_info(sim).functional_level == 11
+
+
+def test_a_fleet_starts_nothing_once_stop_starting_returned(monkeypatch: pytest.MonkeyPatch) -> None:
+    # stop_starting() (the command line's first Ctrl+C) landing while the
+    # fleet makes a member's call: before, that member was started anyway.
+    sims = [Simulator(name=f"hv{i}", delay=0.01) for i in range(2)]
+    fleet = clusupgrade.FleetUpgrade(sims, max_parallel=1)
+    _landing_in_start(sims[1], fleet.stop_starting, monkeypatch)
+    list(fleet)
+    assert isinstance(fleet.outcomes[0], clusupgrade.UpgradeResult) and fleet.outcomes[1] is None
+    assert sims[1].wait(10) and sims[1].runs == 0
