@@ -157,3 +157,24 @@ def test_a_fleet_starts_nothing_once_stop_starting_returned(monkeypatch: pytest.
     list(fleet)
     assert isinstance(fleet.outcomes[0], clusupgrade.UpgradeResult) and fleet.outcomes[1] is None
     assert sims[1].wait(10) and sims[1].runs == 0
+
+
+CTRL_C_IN_ASYNCIO_RUN = r"""
+import asyncio, signal, clusupgrade
+sim = clusupgrade.Simulator(delay=0.05)
+try:
+    asyncio.run(clusupgrade.aupgrade(sim, on_phase=lambda event: signal.raise_signal(signal.SIGINT)))
+except KeyboardInterrupt as exc:
+    pending = clusupgrade.pending_call(exc)
+    print(pending is not None and pending.wait(30).raised)
+"""
+
+
+def test_pending_call_finds_the_call_behind_asyncio_runs_keyboard_interrupt() -> None:
+    # asyncio.run() turns Ctrl+C into a cancellation of its task (which
+    # clusupgrade marks) and then raises a KeyboardInterrupt of its own,
+    # whose __context__ is that CancelledError.  Before: pending_call(exc)
+    # on the KeyboardInterrupt the caller catches was None.
+    proc = run_python(CTRL_C_IN_ASYNCIO_RUN)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True"]
