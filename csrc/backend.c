@@ -16,7 +16,14 @@ upgrade(const cu_backend *backend, void *cluster, cu_context *ctx,
     DWORD status;
 
     /* The level before and after come from the cluster itself: a status
-     * of 0 alone does not tell "raised" from "nothing to raise". */
+     * of 0 alone does not tell "raised" from "nothing to raise".  The
+     * simulator has made a second upgrade wait for the one under way
+     * already (in its open), so its level before is the one the first
+     * left.  A real server waits inside ClusterUpgradeFunctionalLevel
+     * (MS-CMRP 3.1.4.3.7.18), after this read, and nothing orders the
+     * read after that wait: a raise made while another runs may report
+     * the other's raise as its own (docs/sources.md says how clusupgrade
+     * words it). */
     backend->cluster_props(cluster, CU_SECTION_CLUSTER_PROPS, &ctx->payload);
     status = backend->upgrade(cluster, ctx->perform, callback, (PVOID)ctx);
     if (ctx->perform) {

@@ -154,6 +154,15 @@ sim_open(cu_context *ctx, void **cluster)
         if (status != 0) {
             return status;
         }
+        /* An upgrade or check waits for the one under way here, before
+         * the backend reads the level before (backend.c): one that waited
+         * must report the level the other left, not the one it found on
+         * arriving.  Last, so that no failure of open leaves it held:
+         * close gives it back.  A query never waits. */
+        if (ctx->kind != CU_KIND_QUERY) {
+            cu_sim_model_take_turn(script->model);
+            script->holds_turn = 1;
+        }
     }
     *cluster = script;
     return 0;
@@ -231,7 +240,13 @@ sim_nodes(void *cluster, cu_buf *out)
 static void
 sim_close(void *cluster)
 {
-    (void)cluster;
+    cu_sim_script *script = cluster;
+
+    /* After the level after was read, which is then this call's own. */
+    if (script->holds_turn) {
+        script->holds_turn = 0;
+        cu_sim_model_give_turn(script->model);
+    }
 }
 
 const cu_backend cu_simulator_backend = {

@@ -33,6 +33,8 @@ typedef struct cu_sim_script {
     unsigned char *answers;
     cu_sim_model *model;    /* a reference, or NULL: the script alone
                                decides, and the cluster describes nothing */
+    int holds_turn;         /* an upgrade or check between its open and
+                               its close: it holds the model's turn */
 } cu_sim_script;
 
 typedef struct cu_context cu_context;

@@ -236,10 +236,9 @@ cu_sim_model_begin(cu_sim_model *model, BOOL perform)
 {
     cu_sim_verdict verdict;
 
-    /* Rule 1: one upgrade or check at a time; the next one waits for the
-     * turn and decides on the state the last one left.  Refusals at
-     * validation hold the turn too, while they play their phases. */
-    cu_mutex_lock(&model->turn);
+    /* Rule 1 was met before: the caller holds the turn
+     * (cu_sim_model_take_turn), so this decides on the state the last
+     * upgrade or check left. */
     cu_mutex_lock(&model->lock);
     verdict = decide(model, perform);
     if (verdict.raises) {
@@ -271,5 +270,19 @@ cu_sim_model_end(cu_sim_model *model, const cu_sim_verdict *verdict,
         }
     }
     cu_mutex_unlock(&model->lock);
+}
+
+void
+cu_sim_model_take_turn(cu_sim_model *model)
+{
+    /* Rule 1: one upgrade or check at a time; the next one waits here.
+     * Refusals at validation hold the turn too, while they play their
+     * phases. */
+    cu_mutex_lock(&model->turn);
+}
+
+void
+cu_sim_model_give_turn(cu_sim_model *model)
+{
     cu_mutex_unlock(&model->turn);
 }

@@ -7,8 +7,8 @@
  * made to the simulator owns one through its script, so the last one may
  * go on a native thread without a Python thread state.  Nothing here
  * touches Python; `lock` guards the state and is never held while calling
- * back or taking the GIL.  `turn` is held by an upgrade or check from its
- * decision to its end (callbacks included), on the one native thread that
+ * back or taking the GIL.  `turn` is held by an upgrade or check from
+ * before its first read of the level to its last (callbacks included), on the one native thread that
  * runs it, and never with the GIL: a second call waits for it, as MS-CMRP
  * 3.1.4.3.7.18 says a server does. */
 #ifndef CLUSUPGRADE_SIM_MODEL_H
@@ -99,10 +99,15 @@ int cu_sim_model_adopt(cu_sim_model *model);
 /* Opening the cluster: 0, or RPC_S_SERVER_UNAVAILABLE when no node is up
  * or paused to answer. */
 DWORD cu_sim_model_open(cu_sim_model *model);
-/* The decision at the start of an upgrade (`perform`) or a check, once any
- * upgrade or check under way has ended: takes the turn, which
- * cu_sim_model_end gives back on the same thread.  Never call it with the
- * GIL held. */
+/* Waits until no other upgrade or check is under way, then holds the turn
+ * until cu_sim_model_give_turn on the same thread.  An upgrade or check
+ * takes it before it reads the level before, so that a call that waited
+ * reports the level the last one left.  Never call it with the GIL
+ * held. */
+void cu_sim_model_take_turn(cu_sim_model *model);
+void cu_sim_model_give_turn(cu_sim_model *model);
+/* The decision at the start of an upgrade (`perform`) or a check, made
+ * with the turn held. */
 cu_sim_verdict cu_sim_model_begin(cu_sim_model *model, BOOL perform);
 /* The end of a call that began with `verdict` and returned `status`: a
  * raise that succeeded moves the level, and the next call may go. */

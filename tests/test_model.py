@@ -115,6 +115,19 @@ def test_a_second_call_waits_for_the_first_then_decides_on_the_new_state(perform
     assert clusupgrade.cluster_info(sim).functional_level == 12
 
 
+def test_a_raise_that_waited_reads_its_level_before_once_its_turn_came() -> None:
+    # The second of two concurrent raises raised nothing: it must not report
+    # 11 -> 12 and `raised` (its "before" read is taken after the wait).
+    sim = Simulator(delay=0.05)
+    with clusupgrade.phases(sim, perform=True) as stream:
+        next(stream)
+        second = _start_second(sim, lambda: clusupgrade.upgrade(sim))
+        list(stream)
+    assert stream.result is not None and stream.result.raised
+    result = second.result(30)
+    assert (result.level_before, result.level_after, result.raised) == (12, 12, False)
+
+
 def test_a_second_raise_that_waited_raises_again_when_the_nodes_allow() -> None:
     nodes = [SimNode(f"HV{i}", highest_level=13) for i in (1, 2)]
     sim = Simulator(delay=0.05, nodes=nodes)

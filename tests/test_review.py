@@ -5,7 +5,9 @@ call winning over its asyncio deadline in test_asyncio.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -104,3 +106,75 @@ def test_a_huge_delay_is_a_value_error(delay: int) -> None:
     # Before: OverflowError from float().
     with pytest.raises(ValueError, match="delay must be from 0 to"):
         Simulator(delay=delay)
+
+
+# Found by the second hostile review: abort() or close() landing (a signal
+# handler, another thread) after _start() had checked the flags but before
+# it stored the Call was lost: the Call was made, started and answered TRUE,
+# and the level moved although abort() says "before the call starts, it is
+# never made".  _spec() runs in exactly that window.
+def _landing_in_start(sim: Simulator, stop: Callable[[], None], monkeypatch: pytest.MonkeyPatch) -> None:
+    made = sim._spec
+
+    def spec(perform: bool, **kw: bool) -> object:
+        stop()
+        return made(perform, **kw)
+
+    monkeypatch.setattr(sim, "_spec", spec)
+
+
+@pytest.mark.parametrize("how", ["abort", "close"])
+def test_a_stop_as_the_call_is_made_is_never_lost(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = Simulator(delay=0.01)
+    stream = clusupgrade.phases(sim, perform=True)
+    _landing_in_start(sim, getattr(stream, how), monkeypatch)
+    assert list(stream) == []
+    assert stream.pending is None
+    assert sim.wait(10) and sim.runs == 0
+    assert clusupgrade.cluster_info(sim).functional_level == 11
+
+
+@pytest.mark.parametrize("how", ["abort", "close"])
+def test_an_async_stop_as_the_call_is_made_is_never_lost(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = Simulator(delay=0.01)
+
+    async def go() -> list[object]:
+        stream = clusupgrade.aphases(sim, perform=True)
+        _landing_in_start(sim, getattr(stream, how), monkeypatch)
+        return [event async for event in stream]
+
+    assert asyncio.run(go()) == []
+    assert sim.wait(10) and sim.runs == 0
+    assert clusupgrade.cluster_info(sim).functional_level == 11
+
+
+def test_a_fleet_starts_nothing_once_stop_starting_returned(monkeypatch: pytest.MonkeyPatch) -> None:
+    # stop_starting() (the command line's first Ctrl+C) landing while the
+    # fleet makes a member's call: before, that member was started anyway.
+    sims = [Simulator(name=f"hv{i}", delay=0.01) for i in range(2)]
+    fleet = clusupgrade.FleetUpgrade(sims, max_parallel=1)
+    _landing_in_start(sims[1], fleet.stop_starting, monkeypatch)
+    list(fleet)
+    assert isinstance(fleet.outcomes[0], clusupgrade.UpgradeResult) and fleet.outcomes[1] is None
+    assert sims[1].wait(10) and sims[1].runs == 0
+
+
+CTRL_C_IN_ASYNCIO_RUN = r"""
+import asyncio, signal, clusupgrade
+sim = clusupgrade.Simulator(delay=0.05)
+try:
+    asyncio.run(clusupgrade.aupgrade(sim, on_phase=lambda event: signal.raise_signal(signal.SIGINT)))
+except KeyboardInterrupt as exc:
+    pending = clusupgrade.pending_call(exc)
+    print(pending is not None and pending.wait(30).raised)
+"""
+
+
+def test_pending_call_finds_the_call_behind_asyncio_runs_keyboard_interrupt() -> None:
+    # asyncio.run() turns Ctrl+C into a cancellation of its task (which
+    # clusupgrade marks) and then raises a KeyboardInterrupt of its own,
+    # whose __context__ is that CancelledError.  Before: pending_call(exc)
+    # on the KeyboardInterrupt the caller catches was None.
+    proc = run_python(CTRL_C_IN_ASYNCIO_RUN)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True"]

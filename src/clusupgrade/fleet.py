@@ -313,8 +313,10 @@ class FleetUpgrade:
         call = _clusupgrade.Call(self._items, name, self._perform, spec, tag=index)
         member = _Member(index, name, call)
         self._running[index] = member
-        if self._stopped:
-            call.detach()  # close() took its snapshot before this member
+        if self._stopped or self._no_more:
+            # close() took its snapshot before this member, or
+            # stop_starting() landed after _fill() took it: never started.
+            call.detach()
         if index in self._aborted:
             call.abort()
         try:

@@ -101,6 +101,18 @@ def pending_call(exc: BaseException) -> PendingCall | None:
     listening to: a :class:`ListeningStoppedError`'s ``pending``, or the
     ``pending`` attribute clusupgrade puts on a KeyboardInterrupt (or
     another exception) that left upgrade() or a stream while its call ran;
-    None when there is none."""
-    pending = getattr(exc, "pending", None)
-    return pending if isinstance(pending, PendingCall) else None
+    None when there is none.
+
+    Also looks along the exceptions `exc` was raised in the handling of:
+    asyncio.run() turns Ctrl+C into a cancellation of its task, which
+    clusupgrade marks, then raises a KeyboardInterrupt of its own whose
+    ``__context__`` is that CancelledError."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        pending = getattr(link, "pending", None)
+        if isinstance(pending, PendingCall):
+            return pending
+        link = link.__cause__ or link.__context__
+    return None

@@ -34,8 +34,11 @@ class UpgradeResult:
     complete: bool = field(init=False)
     """True when the cluster reported UPGRADE_COMPLETE."""
     raised: bool = field(init=False)
-    """True when both levels are known and the level moved up.  A status of
-    0 alone does not tell a raise from "nothing to raise"."""
+    """True when both levels are known and the level moved up while the
+    call ran.  A status of 0 alone does not tell a raise from "nothing to
+    raise".  On a real cluster, a raise made while another raise of the same
+    cluster runs elsewhere reads its level before the server makes it wait,
+    so it can report the other's raise as its own (docs/sources.md)."""
 
     def __post_init__(self) -> None:
         seen = any(event.phase == Phase.UPGRADE_COMPLETE for event in self.events)

@@ -236,6 +236,12 @@ class CallStream:
         # Owned before it starts: a close() or abort() from here on finds it.
         call = _clusupgrade.Call(self._items, self._name, self._perform, spec)
         self._call = call
+        # One that landed after the check above (in _spec(), say) found no
+        # call: pass it on, so that Call.start() refuses this one.
+        if self._aborting:
+            call.abort()
+        if self._leaving:
+            call.detach()
         if self._timeout is not None:
             self._deadline = time.monotonic() + self._timeout
         self._born = fork_generation()
