@@ -22,9 +22,8 @@ from types import TracebackType
 from typing import Final
 
 from . import _clusupgrade
-from .api import raise_after
-from .errors import STATE_UNKNOWN, ClusterUpgradeError, ListeningStoppedError
-from .outcome import where
+from .api import ended, raise_after
+from .errors import ClusterUpgradeError
 from .phase import END_KIND, PhaseEvent
 from .result import UpgradeResult
 from .stream import _WAKE, POLL_SECONDS, CallStream, Target, start_error
@@ -127,7 +126,7 @@ class AsyncPhaseStream(CallStream):
 
     async def __anext__(self) -> PhaseEvent:
         if self._state == "new":
-            self._begin()
+            self._start_or_stop()
         while self._state == "running":
             try:
                 item = await self._wait()
@@ -148,7 +147,7 @@ class AsyncPhaseStream(CallStream):
 
     async def __aenter__(self) -> AsyncPhaseStream:
         if self._state == "new":
-            self._begin()
+            self._start_or_stop()
         return self
 
     async def __aexit__(
@@ -158,15 +157,6 @@ class AsyncPhaseStream(CallStream):
             self._stop_listening(exc)
         else:
             self.close()
-
-    def _begin(self) -> None:
-        try:
-            self._start()
-        except ClusterUpgradeError:
-            raise
-        except BaseException as exc:
-            self._stop_listening(exc)
-            raise
 
     def _start(self) -> None:
         if self._leaving or self._aborting:
@@ -250,13 +240,4 @@ async def aupgrade(
         if failure is None:
             raise
         raise_after(failure, stream.cluster, err)
-    if failure is not None:
-        raise_after(failure, stream.cluster, stream.result)
-    if stream.result is None:
-        raise ListeningStoppedError(
-            f"{where(stream.cluster)}: clusupgrade stopped listening: {STATE_UNKNOWN}",
-            cluster=stream.cluster,
-            events=stream.events,
-            pending=stream.pending,
-        )
-    return stream.result
+    return ended(stream, failure)

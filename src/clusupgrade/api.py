@@ -8,7 +8,7 @@ from .errors import STATE_UNKNOWN, ClusterUpgradeError, ListeningStoppedError
 from .outcome import summary, where
 from .phase import PhaseEvent
 from .result import UpgradeResult
-from .stream import PhaseStream, Target, note_stopped
+from .stream import CallStream, PhaseStream, Target, note_stopped
 
 
 def phases(cluster: Target = None, *, perform: bool, timeout: float | None = None) -> PhaseStream:
@@ -64,10 +64,17 @@ def upgrade(
         if failure is None:
             raise
         raise_after(failure, stream.cluster, err)
+    return ended(stream, failure)
+
+
+def ended(stream: CallStream, failure: Exception | None) -> UpgradeResult:
+    """What upgrade() and aupgrade() return once `stream` ended without
+    failing: its result; or `failure`, the exception on_phase raised (see
+    raise_after()); or, for a stream that ended without a result (only an
+    interpreter shutting down ends it so), ListeningStoppedError."""
     if failure is not None:
         raise_after(failure, stream.cluster, stream.result)
     if stream.result is None:
-        # Only an interpreter shutting down ends the stream this way.
         raise ListeningStoppedError(
             f"{where(stream.cluster)}: clusupgrade stopped listening: {STATE_UNKNOWN}",
             cluster=stream.cluster,

@@ -228,6 +228,18 @@ class CallStream:
         if running:
             note_stopped(exc, self.pending)
 
+    def _start_or_stop(self) -> None:
+        """_start(); a stop that lands while the call starts (Ctrl+C, a
+        task cancelled) leaves it as any stop does.  A ClusterUpgradeError
+        is the call's own failure to start: nothing is left running."""
+        try:
+            self._start()
+        except ClusterUpgradeError:
+            raise
+        except BaseException as exc:
+            self._stop_listening(exc)
+            raise
+
     def _start(self) -> None:
         if self._leaving or self._aborting:
             self._state = STOPPED
@@ -348,25 +360,13 @@ class PhaseStream(CallStream):
     def _begin(self) -> None:
         """Start a new stream's call; StopIteration for one that is over."""
         if self._state == NEW:
-            try:
-                self._start()
-            except ClusterUpgradeError:
-                raise
-            except BaseException as exc:  # Ctrl+C as the call starts
-                self._stop_listening(exc)
-                raise
+            self._start_or_stop()
         if self._state != RUNNING:
             raise StopIteration
 
     def __enter__(self) -> PhaseStream:
         if self._state == NEW:
-            try:
-                self._start()
-            except ClusterUpgradeError:
-                raise
-            except BaseException as exc:
-                self._stop_listening(exc)
-                raise
+            self._start_or_stop()
         return self
 
     def __exit__(
