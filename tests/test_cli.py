@@ -245,11 +245,24 @@ def test_json_is_one_object_per_line_and_nothing_else() -> None:
 
 
 def test_refuses_to_prompt_without_a_terminal() -> None:
-    proc = cli("run", "--simulate")
+    # Asked once a raise needs it, after the preflight (which changes
+    # nothing): the raise itself is never sent.
+    proc = cli("run", "--simulate", "--json")
     assert proc.returncode == 2
     assert "stdin is not a terminal; add --yes" in proc.stderr
     assert "usage: clusupgrade run" in proc.stderr
-    assert proc.stdout == ""
+    events = [record["event"] for record in records(proc.stdout)]
+    assert events == ["preflight"] and "phase" not in events
+
+
+@pytest.mark.parametrize(("scenario", "code", "said"), [("nothing-to-do", 0, "nothing to raise"), ("node-paused", 3, "")])
+def test_no_prompt_is_needed_where_the_preflight_decides(scenario: str, code: int, said: str) -> None:
+    # From a script without --yes: nothing to raise is exit 0 and blockers
+    # exit 3, as with --yes, not a usage error about confirming.
+    proc = cli("run", "--simulate", "--scenario", scenario)
+    assert proc.returncode == code, proc.stderr
+    assert "add --yes" not in proc.stderr
+    assert said in proc.stdout + proc.stderr
 
 
 def test_failure_exit_1_with_code_on_stderr() -> None:

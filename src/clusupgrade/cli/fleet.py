@@ -101,8 +101,8 @@ class Fleet:
 
     def run(self, stdin: TextIO | None) -> int:
         session, options = self.session, self.session.options
-        if options.perform:
-            session.can_confirm(stdin)  # before anything is sent
+        # Whether someone can confirm is asked only once a raise needs it
+        # (Session.confirm(), after the preflights), as for one cluster.
         try:
             to_raise = self._preflights()
             if options.perform and to_raise:

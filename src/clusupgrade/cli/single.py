@@ -72,8 +72,9 @@ def call(session: Session, stdin: TextIO | None) -> int:
     """check or run on one cluster."""
     options = session.options
     name = options.names[0]
-    if options.perform:
-        session.can_confirm(stdin)  # before anything is sent
+    # Whether someone can confirm is asked only when a raise needs it (after
+    # the preflight): a cluster with nothing to raise, or with blockers, is
+    # told so with no prompt, even from a script without --yes.
     target = options.target(name)
     simulated = " (simulated)" if options.simulate else ""
     session.stage = "check"
