@@ -224,6 +224,7 @@ def test_stopping_the_wait_during_a_raise_reads_where_it_stands(signals: tuple[i
     last = result_of(records(out))
     assert (last["outcome"], last["stands"], last["raised"]) == ("interrupted", "unknown", None)
     assert "the raise was still under way" in str(last["message"])
+    assert last["phases"][:1] == [1]  # type: ignore[index]  # the phases it reported before the stop
     assert records(out)[-1]["interrupted"] is True and records(out)[-1]["exit_code"] == code
     log.unlink()
 
@@ -314,6 +315,9 @@ def test_sigterm_in_a_fleet_reads_the_running_members_again(json_mode: bool) -> 
                                 "c": "not started"}
         return
     rows = {r["cluster"]: r for r in records(out)[-1]["clusters"]}  # type: ignore[union-attr]
+    # A phase was read before the signal: its member's result lists it.
+    assert any(r["phases"][:1] == [1] for r in records(out)  # type: ignore[index]
+               if r["event"] == "result" and r["outcome"] == "interrupted")
     assert [(rows[n]["outcome"], rows[n]["raised"], rows[n]["stands"]) for n in "abc"] == [
         ("interrupted", None, "unknown"), ("interrupted", None, "unknown"), ("not-started", False, None)]
 

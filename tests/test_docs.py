@@ -189,3 +189,20 @@ def test_several_clusters_compare_unordered_one_cluster_in_order() -> None:
     assert docs_runner.mask(a) != docs_runner.mask(b)
     assert docs_runner.several_clusters(["run", "--cluster", "a", "--cluster", "b"])
     assert not docs_runner.several_clusters(["run", "--cluster", "a"])
+
+
+def test_an_estate_file_a_doc_names_is_one_it_copied_first() -> None:
+    """A reader pastes the examples of one file in order, without the
+    scratch directory of copies the transcripts run in: an estate file
+    named by ``--simulate NAME.toml`` must be one that file copied before
+    with copy_example('NAME', ...) (else ``example:NAME`` says it)."""
+    import re
+
+    missing = []
+    for doc in [docs_runner.ROOT / "README.md", *sorted((docs_runner.ROOT / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        for found in re.finditer(r"--simulate (?:\.[\\/])?([\w-]+)\.toml\b", text):
+            if f"copy_example('{found[1]}'" not in text[: found.start()]:
+                line = text.count("\n", 0, found.start()) + 1
+                missing.append(f"{doc.name}:{line}: {found[0]}")
+    assert not missing, missing

@@ -604,3 +604,21 @@ def test_the_docs_transcripts_exit_as_shown(tmp_path: Path) -> None:
                                       stdin=subprocess.DEVNULL, timeout=120)
             elif line == "$ echo $?":
                 assert last is not None and str(last.returncode) == lines[i + 1], (line, last)
+
+
+def test_a_read_with_a_timeout_does_not_wait_past_it_for_a_raise_under_way(tmp_path: Path) -> None:
+    # The command line reads the level again "at most 5 s" after it stopped
+    # waiting for a raise; on an estate's cluster that read waited for the
+    # cluster's lock, that is for the whole raise, however long.
+    import time
+
+    path = write(tmp_path, READY.format(level=11))
+    with clusupgrade.phases(Simulator.from_file(path, delay=1.0), perform=True) as stream:
+        next(iter(stream))  # the raise holds the cluster's lock for about 4 s more
+        started = time.monotonic()
+        with pytest.raises(clusupgrade.UpgradeTimeoutError):
+            cluster_info(Simulator.from_file(path), timeout=0.5)
+        assert time.monotonic() - started < 2.5
+        stream.close()
+    assert stream.pending is not None and stream.pending.wait(timeout=30) is not None
+    assert cluster_info(Simulator.from_file(path), timeout=30).functional_level == 12  # the lock was given back

@@ -32,7 +32,12 @@ def end_record(
     Leaving early (Ctrl+C) only stops listening: later phases are answered
     TRUE."""
     items: queue.SimpleQueue[object] = queue.SimpleQueue()
-    spec = None if simulator is None else simulator._spec(perform, query=kind == _clusupgrade.KIND_QUERY)
+    try:
+        spec = None if simulator is None else simulator._spec(
+            perform, query=kind == _clusupgrade.KIND_QUERY, deadline=deadline
+        )
+    except TimeoutError as err:  # an estate's cluster still busy with another call
+        raise UpgradeTimeoutError(f"{where(name)} did not answer within {timeout:g} s", cluster=name) from err
     # Owned before it starts, so that whatever leaves below detaches it.
     call = _clusupgrade.Call(items, name, perform, spec, kind=kind)
     try:

@@ -213,8 +213,10 @@ class Tie:
             sim._model = self.start.remodel(*state)
             self.known = state
 
-    def before(self, sim: Modelled, perform: bool, query: bool) -> None:
-        """Called by Simulator._spec() before a call to `sim` is made."""
+    def before(self, sim: Modelled, perform: bool, query: bool, deadline: float | None = None) -> None:
+        """Called by Simulator._spec() before a call to `sim` is made.
+        TimeoutError when the cluster's lock is not had by `deadline`
+        (time.monotonic()): the call's own timeout covers that wait too."""
         if not self.keeper.writes:
             return
         me = threading.get_ident()
@@ -223,9 +225,10 @@ class Tie:
             # This thread asked for a call before and never started it.
             stale.handed.set()
         lock = self.keeper.cluster_lock(self.name)
-        lock.acquire(on_wait=lambda: log.info(
+        if not lock.acquire(on_wait=lambda: log.info(
             "cluster %s of estate %s: waiting for another clusupgrade call on it to end", self.name, self.keeper.path
-        ))
+        ), deadline=deadline):
+            raise TimeoutError(f"another clusupgrade call on cluster {self.name!r} still runs")
         if query:
             # A read waits for the upgrade or check under way, then reads
             # the state it left; it changes nothing, so it need not hold

@@ -124,24 +124,35 @@ class ByteLock:
         be, before anything waits on it."""
         _descriptor(self.path)
 
-    def acquire(self, on_wait: object = None) -> None:
+    def acquire(self, on_wait: object = None, deadline: float | None = None) -> bool:
         """Take the lock, waiting as long as another thread or process holds
-        it.  `on_wait`, a callable, is called once before a wait."""
+        it, or until `deadline` (time.monotonic()) when one is given: False
+        then, with nothing held.  `on_wait`, a callable, is called once
+        before a wait."""
         fd = _descriptor(self.path)
         local = _thread_lock(self.path, self.offset)
         if not local.acquire(blocking=False):
             if callable(on_wait):
                 on_wait()
                 on_wait = None
-            _acquire_interruptibly(local)
+            if not _acquire_interruptibly(local, deadline):
+                return False
         try:
             if not _try(fd, self.offset):
                 if callable(on_wait):
                     on_wait()
-                _wait(fd, self.offset)
+                if deadline is None:
+                    _wait(fd, self.offset)
+                else:
+                    while not _try(fd, self.offset):
+                        if time.monotonic() >= deadline:
+                            local.release()
+                            return False
+                        time.sleep(POLL_SECONDS)
         except BaseException:
             local.release()
             raise
+        return True
 
     def release(self) -> None:
         """Give the lock back; from any thread of the process that holds it."""
@@ -158,7 +169,10 @@ class ByteLock:
         self.release()
 
 
-def _acquire_interruptibly(lock: threading.Lock) -> None:
-    """lock.acquire() in short waits, so that Ctrl+C gets through on Windows."""
-    while not lock.acquire(timeout=0.2):
-        pass
+def _acquire_interruptibly(lock: threading.Lock, deadline: float | None = None) -> bool:
+    """lock.acquire() in short waits, so that Ctrl+C gets through on Windows;
+    False once `deadline` (time.monotonic()) has passed."""
+    while not lock.acquire(timeout=0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic()))):
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+    return True

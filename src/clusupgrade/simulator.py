@@ -395,11 +395,12 @@ class Simulator:
         deadline = None if seconds is None else time.monotonic() + seconds
         return all(_wait(job, deadline) for job in pending)
 
-    def _spec(self, perform: bool, *, query: bool = False) -> _clusupgrade.SimulatorSpec:
+    def _spec(self, perform: bool, *, query: bool = False, deadline: float | None = None) -> _clusupgrade.SimulatorSpec:
         """The simulated call the native Call takes: a query reports no
-        phases and ignores the status."""
+        phases and ignores the status.  TimeoutError when an estate's lock
+        is not had by `deadline` (time.monotonic())."""
         if self._estate_tie is not None:
-            self._estate_tie.before(self, perform, query)
+            self._estate_tie.before(self, perform, query, deadline)
         phases = () if query else self.phases if perform else self.check_phases
         status = self.status if perform or self.check_status == "same" else self.check_status
         script_after = self.fail_after if perform or self.check_fail_after == "same" else self.check_fail_after

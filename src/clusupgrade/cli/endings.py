@@ -294,11 +294,13 @@ def judge_reread(before: int | None, level: int | None, *, in_progress: bool | N
 
 def stopped_ending(name: str | None, *, performed: bool, before: int | None, reread: Reread | None,
                    signum: int | None, error: ClusterUpgradeError | None = None,
-                   ended: UpgradeResult | None = None, nothing_to_do: bool | None = None) -> Ending:
+                   ended: UpgradeResult | None = None, nothing_to_do: bool | None = None,
+                   phases: tuple[int, ...] = ()) -> Ending:
     """A raise the command stopped waiting for (`signum`: the signal), or one
     that failed or timed out (`error`), with where the re-read says it
     stands.  `ended`: the call's own result, when it ended during the short
-    wait after stopping."""
+    wait after stopping.  `phases`: those the cluster reported before the
+    command stopped waiting."""
     subject = where(name)
     if ended is not None:
         ending = raise_ending(ended, nothing_to_do)
@@ -312,7 +314,7 @@ def stopped_ending(name: str | None, *, performed: bool, before: int | None, rer
     assert reread is not None
     raised = {"raised": True, "unchanged": False, "unknown": None}[reread.stands]
     base = Ending(name, "interrupted", 0, "", performed, level_before=before, level_after=reread.level,
-                  raised=raised, stands=reread.stands)
+                  raised=raised, stands=reread.stands, phases=phases)
     if error is not None:
         failed = error_ending(error, performed=performed, level_before=before)
         base = replace(failed, level_after=reread.level, raised=raised, stands=reread.stands,

@@ -331,7 +331,7 @@ class Fleet:
             else:
                 error = None if stop is not None else (found.error or err)
                 ending = stopped_ending(member.name, performed=True, before=member.before, reread=found.reread,
-                                        signum=stop, error=error)
+                                        signum=stop, error=error, phases=tuple(int(e.phase) for e in err.events))
             self._end(member, ending)
 
     def _stopped_waiting(self, members: list[Member]) -> None:

@@ -223,13 +223,14 @@ def raise_one(session: Session, name: str | None, target: Target, p: Preflight) 
         session.console.tell(f"\nclusupgrade: {by_signal(signum)}: stopped waiting for {where(name)}; the raise "
                              f"goes on by itself. Reading its level again (at most {WAIT + READ:.0f} s)...")
         pending = pending_call(exc) or held
-        return _settled(session, Stopped(name, target, pending, before), p, signum=signum), signum
+        return _settled(session, Stopped(name, target, pending, before), p, signum=signum,
+                        phases=tuple(int(e.phase) for e in stream.events)), signum
     note_simulator(name, target, result)
     return raise_ending(result, _nothing_more(p, result)), None
 
 
 def _settled(session: Session, stopped: Stopped, p: Preflight, *, error: ClusterUpgradeError | None = None,
-             signum: int | None = None) -> Ending:
+             signum: int | None = None, phases: tuple[int, ...] = ()) -> Ending:
     found = settle([stopped])[0]
     if found.error is not None and error is None:
         error = found.error
@@ -238,7 +239,7 @@ def _settled(session: Session, stopped: Stopped, p: Preflight, *, error: Cluster
         return stopped_ending(stopped.name, performed=True, before=stopped.before, reread=None, signum=signum,
                               error=error, ended=found.ended, nothing_to_do=_nothing_more(p, found.ended))
     return stopped_ending(stopped.name, performed=True, before=stopped.before, reread=found.reread, signum=signum,
-                          error=error)
+                          error=error, phases=phases)
 
 
 def _nothing_more(p: Preflight, result: UpgradeResult) -> bool | None:
