@@ -255,7 +255,9 @@ def test_refuses_to_prompt_without_a_terminal() -> None:
     assert events == ["preflight"] and "phase" not in events
 
 
-@pytest.mark.parametrize(("scenario", "code", "said"), [("nothing-to-do", 0, "nothing to raise"), ("node-paused", 3, "")])
+@pytest.mark.parametrize(
+    ("scenario", "code", "said"), [("nothing-to-do", 0, "nothing to raise"), ("node-paused", 3, "")]
+)
 def test_no_prompt_is_needed_where_the_preflight_decides(scenario: str, code: int, said: str) -> None:
     # From a script without --yes: nothing to raise is exit 0 and blockers
     # exit 3, as with --yes, not a usage error about confirming.

@@ -247,6 +247,10 @@ def test_a_raise_still_running_after_its_timeout_is_state_unknown() -> None:
     assert (last["outcome"], last["raised"], last["stands"], last["winerror"]) == (
         "state-unknown", None, "unknown", 1460)
     assert "where cluster 'simulated' stands is unknown" in proc.stderr
+    # At a terminal: the deadline and that the cluster carries on, not the
+    # library's sentence for Python callers.
+    assert "did not finish within 5 s; stopped waiting (the cluster carries on)" in proc.stderr
+    assert "answers TRUE" not in proc.stderr
 
 
 @POSIX

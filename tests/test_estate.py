@@ -622,3 +622,16 @@ def test_a_read_with_a_timeout_does_not_wait_past_it_for_a_raise_under_way(tmp_p
         stream.close()
     assert stream.pending is not None and stream.pending.wait(timeout=30) is not None
     assert cluster_info(Simulator.from_file(path), timeout=30).functional_level == 12  # the lock was given back
+
+
+def test_5976_in_a_rehearsal_names_the_reset_that_clears_it(tmp_path: Path) -> None:
+    # The flag a stopped rehearsal left lives in the state file: the cluster
+    # log of the real advice does not exist there, --state reset clears it.
+    path = write(tmp_path, READY.format(level=11).replace("functional_level = 11",
+                                                          "functional_level = 11\nleaves_in_progress = true"))
+    assert cli("run", "--simulate", str(path), "--yes").returncode == 0  # raised, and left the flag set
+    proc = cli("run", "--simulate", str(path), "--yes")
+    assert proc.returncode == 3, proc.stderr
+    hint = f"clusupgrade run --simulate {path} --state reset"
+    assert hint in proc.stderr
+    assert cli("run", "--simulate", str(path), "--yes", "--state", "reset").returncode == 0

@@ -57,7 +57,7 @@ def interrupted_code(signum: int) -> int:
 EXIT_TABLE: Final = (
     (str(EXIT_OK), "raised, nothing to raise, or the check passed"),
     (str(EXIT_FAILED), "the call failed or timed out, or it succeeded but the level did not move"),
-    (str(EXIT_USAGE), "usage error, nothing was sent (also: no terminal to confirm on, add --yes)"),
+    (str(EXIT_USAGE), "usage error, nothing was changed (also: a raise with no terminal to confirm it on: add --yes)"),
     (str(EXIT_NOT_READY), "not ready, fix the cluster first: the cluster refused (5973, 5974, 5976, 5980, 5037, "
      "5050, 5070, 5072, 5073), or the preflight found a blocker"),
     (str(EXIT_UNREACHABLE), "unreachable (1722, 1726, 1753), access denied (5), or no clusapi.dll here"),
@@ -73,7 +73,7 @@ def exit_table_text() -> str:
     """The exit codes as --help shows them."""
     lines = ["exit codes:"]
     lines += [f"  {code:>5}  {meaning}" for code, meaning in EXIT_TABLE]
-    lines.append("  Several clusters: the worst outcome's code, in the order 1, 8, 4, 3, (5,) 7, 0.")
+    lines.append("  Several clusters: the worst outcome's code, in the order 1, 8, 4, 3, 5, 7, 0.")
     lines.append("  A failed output (closed pipe, full disk) never changes the code.")
     return "\n".join(lines)
 

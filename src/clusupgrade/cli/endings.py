@@ -17,7 +17,7 @@ from typing import Final, Literal
 
 from .. import remedies
 from .._winerror import ERROR_CLUSTER_UPGRADE_RESTART_REQUIRED
-from ..errors import ClusapiUnavailableError, ClusterUpgradeError
+from ..errors import ClusapiUnavailableError, ClusterUpgradeError, UpgradeTimeoutError
 from ..preflight import Preflight
 from ..result import UpgradeResult
 from .codes import (
@@ -317,8 +317,12 @@ def stopped_ending(name: str | None, *, performed: bool, before: int | None, rer
                   raised=raised, stands=reread.stands, phases=phases)
     if error is not None:
         failed = error_ending(error, performed=performed, level_before=before)
-        base = replace(failed, level_after=reread.level, raised=raised, stands=reread.stands,
-                       message=failed.message.rstrip("."))
+        said = failed.message.rstrip(".")
+        if isinstance(error, UpgradeTimeoutError):
+            # The library's sentence is for Python callers; at a terminal,
+            # the deadline and that the cluster carries on are enough.
+            said = f"{str(error).split(';', 1)[0]}; stopped waiting (the cluster carries on)"
+        base = replace(failed, level_after=reread.level, raised=raised, stands=reread.stands, message=said)
     if signum is not None:
         if reread.stands == "raised":
             words = f"{subject} WAS raised to level {level_text(reread.level)}"

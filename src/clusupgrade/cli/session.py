@@ -5,6 +5,7 @@ the same way: confirm, report each cluster's end, close with a summary."""
 from __future__ import annotations
 
 import logging
+import shlex
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
 from .. import _clusupgrade
+from .._winerror import ERROR_CLUSTER_UPGRADE_IN_PROGRESS
 from ..errors import UpgradeTimeoutError
 from ..phase import PhaseEvent
 from ..simulator import Simulator
@@ -145,10 +147,24 @@ class Session:
                 self.conclude([f"{ending.message}."])
             else:
                 self.console.tell(f"clusupgrade: {ending.message}")
+            rehearsal = self._rehearsal_hint(ending)
+            if rehearsal:
+                self.console.tell(rehearsal)
             if ending.restart_required:
                 self.console.tell(restart_warning(ending.cluster))
 
         self.observe("a cluster's end", show)
+
+    def _rehearsal_hint(self, ending: Ending) -> str | None:
+        """In a rehearsal from an estate file, 5976 comes from the flag a
+        stopped rehearsal left in its state file: the cluster log the
+        advice names does not exist, --state reset clears it."""
+        estate = self.options.estate
+        if estate is None or ending.winerror != ERROR_CLUSTER_UPGRADE_IN_PROGRESS:
+            return None
+        return (f"clusupgrade: in this rehearsal the flag is kept in {estate.path.name}.state.json; to start "
+                f"again from the file: clusupgrade {self.options.command} --simulate "
+                f"{shlex.quote(str(estate.path))} --state reset")
 
     def finish(self, *, table_view: bool, signum: int | None = None, message: str | None = None,
                order: Sequence[str | None] | None = None) -> int:
