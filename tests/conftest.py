@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         function = getattr(item, "originalname", item.name)
         for suite in suites_of(item.path.name, function):
             item.add_marker(suite)
+
+
+LEFTOVER_SECONDS = 30.0
+"""The longest the end of a run waits for calls the tests left running."""
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Let the simulated calls the tests left running end before the
+    process exits.  Stopping listening answers TRUE, so a stream a test
+    left goes on to its script's end on a native thread; LeakSanitizer
+    stops every thread at exit to scan it, and its tracer crashes on a
+    native thread caught exiting (tools/check-native.sh asan).  Bounded:
+    a call scripted to outlast the run is left as it is."""
+    from clusupgrade import _clusupgrade
+
+    deadline = time.monotonic() + LEFTOVER_SECONDS
+    gc.collect()
+    while time.monotonic() < deadline:
+        sims = [o for o in gc.get_objects() if isinstance(o, clusupgrade.Simulator)]
+        for sim in sims:
+            sim.wait(min(5.0, max(0.0, deadline - time.monotonic())))
+        held = len({id(sim._model) for sim in sims})
+        del sims
+        gc.collect()
+        # A call still running holds its model; a model that only a
+        # Simulator holds is not a call.
+        if _clusupgrade.SimModel.live() <= held:
+            break
+        time.sleep(0.05)
+    time.sleep(0.2)  # a worker that has set its call finished is still returning
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
