@@ -5,6 +5,7 @@ the same way: confirm, report each cluster's end, close with a summary."""
 from __future__ import annotations
 
 import logging
+import re
 import shlex
 import signal
 import sys
@@ -164,7 +165,7 @@ class Session:
             return None
         return (f"clusupgrade: in this rehearsal the flag is kept in {estate.path.name}.state.json; to start "
                 f"again from the file: clusupgrade {self.options.command} --simulate "
-                f"{shlex.quote(str(estate.path))} --state reset")
+                f"{_shell_word(str(estate.path))} --state reset")
 
     def finish(self, *, table_view: bool, signum: int | None = None, message: str | None = None,
                order: Sequence[str | None] | None = None) -> int:
@@ -281,6 +282,15 @@ def counts_line(endings: Sequence[Ending]) -> str:
         word = e.words.split(" (")[0]
         counts[word] = counts.get(word, 0) + 1
     return "; ".join(f"{n} {word}" for word, n in counts.items())
+
+
+def _shell_word(text: str) -> str:
+    """`text` as one word to paste: as it is when nothing in it needs
+    quoting (a Windows path included), else quoted for PowerShell on
+    Windows and for a POSIX shell elsewhere."""
+    if re.fullmatch(r"[\w.:\\/+=@%-]+", text):
+        return text
+    return "'" + text.replace("'", "''") + "'" if sys.platform == "win32" else shlex.quote(text)
 
 
 def note_simulator(name: str | None, target: Target, outcome: object) -> None:
