@@ -197,19 +197,27 @@ def test_a_scripted_raise_no_longer_bypasses_the_preflight() -> None:
 
 @pytest.mark.parametrize("command", ["check", "run"])
 @pytest.mark.parametrize(
-    ("scenario", "code", "blocker"),
+    ("scenario", "code", "blocker", "remedy"),
     [
-        ("node-paused", 5070, "node HV3 is paused: resume it (Resume-ClusterNode -Name HV3 -Cluster simulated)"),
-        ("node-down", 5050, "node HV3 is down: start it (Start-ClusterNode -Name HV3 -Cluster simulated)"),
+        ("node-paused", 5070, "node HV3 is paused: resume it (Resume-ClusterNode -Name HV3 -Cluster simulated)",
+         "Resume-ClusterNode"),
+        ("node-down", 5050, "node HV3 is down: start it (Start-ClusterNode -Name HV3 -Cluster simulated)",
+         "Start-ClusterNode"),
         ("not-upgraded", 5973, "node HV3 reports NodeHighestVersion 11.4 (level 11 at most) and runs Windows "
-         "10.0.20348; every node must support level 12: upgrade HV3"),
-        ("in-progress", 5976, "the cluster refused the check: error 5976 (ERROR_CLUSTER_UPGRADE_IN_PROGRESS)"),
+         "10.0.20348; every node must support level 12: upgrade HV3", "upgrade HV3"),
+        ("in-progress", 5976, "the cluster refused the check: error 5976 (ERROR_CLUSTER_UPGRADE_IN_PROGRESS)",
+         "Get-ClusterLog"),
     ],
 )
-def test_a_cluster_that_is_not_ready_is_not_raised(command: str, scenario: str, code: int, blocker: str) -> None:
+def test_a_cluster_that_is_not_ready_is_not_raised(
+    command: str, scenario: str, code: int, blocker: str, remedy: str
+) -> None:
     yes = ["--yes"] if command == "run" else []
     proc = cli(command, "--simulate", *yes, "--delay", "0", "--scenario", scenario)
     assert proc.returncode == 3, proc.stderr
+    # The remedy is said once: in the blocker, not again in the error line.
+    assert (proc.stdout + proc.stderr).count(remedy) == 1, proc.stdout + proc.stderr
+    assert "(the blockers say what to do)" in proc.stderr
     lines = proc.stdout.splitlines()
     verdict = next(i for i, line in enumerate(lines) if "not ready: cluster 'simulated' cannot go" in line)
     assert FROM_11_TO_12 in lines[verdict] and lines[verdict].rstrip(".").endswith(" yet")
@@ -299,7 +307,11 @@ def test_check_ready_and_not_ready() -> None:
     not_ready = cli("check", "--simulate", "--delay", "0", "--fail-code", "5973")
     assert not_ready.returncode == 3
     assert "not every node supports the new level" in not_ready.stderr
-    assert "every node must run the newer Windows Server" in not_ready.stderr
+    # A refusal no node explains is a blocker of its own: its remedy is
+    # said there, and the error line points to it.
+    assert "every node must run the newer Windows Server" in not_ready.stdout
+    assert "every node must run the newer Windows Server" not in not_ready.stderr
+    assert "(the blockers say what to do)" in not_ready.stderr
 
 
 def test_restart_required_is_exit_7_with_warning() -> None:

@@ -45,7 +45,8 @@ class Preflight:
     the remedy; each problem once."""
     explained: frozenset[int] = frozenset()
     """The Win32 codes of a refusal that `blockers` already explain (a node
-    down explains 5050, 5070, 5072, 5073, 5980 and 5037): a caller that
+    down explains 5050, 5070, 5072, 5073, 5980 and 5037; a refusal no node
+    explains is a blocker of its own, with its remedy): a caller that
     prints both the refusal and the blockers says the problem once by
     leaving the refusal's remedy out for these."""
 
@@ -94,6 +95,9 @@ def judge(report: Report, check: Check) -> Preflight:
     blockers = [text for _, text in found]
     if not check.passed and check.status not in explained:
         blockers.append(_refusal(check, cluster))
+        # That blocker states the refusal and its remedy: a caller that
+        # prints the refusal too leaves the remedy out (said once).
+        explained.add(check.status)
     # Each problem once, in the order found.
     unique = tuple(dict.fromkeys(blockers))
     return Preflight(
