@@ -346,6 +346,8 @@ def test_info() -> None:
     data = records(cli("info", "--simulate", "--json").stdout)
     assert [r["event"] for r in data] == ["info", "summary"]
     assert data[1]["exit_code"] == 0 and data[1]["command"] == "info"
+    # As documented: the summary lists result records; an info that answered has none.
+    assert data[1]["clusters"] == [] and data[1]["counts"] == {}
     assert data[0]["functional_level"] == 11 and data[0]["mixed_mode"] is False
     assert data[0]["functional_level_name"] == f"11 ({WS2022})" and data[0]["upgrade_version"] == 0
     assert data[0]["name"] == "simulated"
@@ -379,6 +381,7 @@ def test_info_timeout_on_a_slow_cluster() -> None:
     assert [r["event"] for r in data] == ["result", "summary"]
     assert (data[0]["winerror"], data[0]["name"], data[0]["outcome"]) == (1460, "ERROR_TIMEOUT", "timed-out")
     assert "did not answer within 0.2 s" in str(data[0]["message"])
+    assert [c["outcome"] for c in data[1]["clusters"]] == ["timed-out"]  # type: ignore[index, union-attr]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="clusapi.dll may exist on Windows")
