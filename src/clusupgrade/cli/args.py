@@ -12,7 +12,7 @@ import argparse
 import math
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
@@ -28,6 +28,7 @@ from ..simulator import MAX_DELAY, SCENARIOS, Simulator
 from ..target import Target
 from .cluster import DEFAULT_DELAY, SimSettings, file_scripts_raise, model_of, simulated
 from .codes import exit_table_text
+from .words import where
 
 T = TypeVar("T")
 Scoped = tuple[str | None, T]
@@ -571,6 +572,32 @@ def _sim(ns: argparse.Namespace, names: Sequence[str | None]) -> dict[str, SimSe
     return {name: SimSettings(**values) for name, values in settings.items()}  # type: ignore[arg-type]
 
 
+def _fits(name: str, settings: SimSettings, estate: Estate[Simulator] | None, command: str) -> None:
+    """--level and --fail-after checked against the simulated cluster they
+    change, built-in or from a file, and said as the options they are: a
+    level is one every node supports (an estate file's own rule), and a
+    fault comes after at most as many phases as the call reports."""
+    try:
+        plain = simulated(name, replace(settings, level=None, fail_after=None), estate, command=command)
+    except EstateError as exc:
+        raise Invalid(f"--simulate: {exc}") from None
+    if settings.fail_after is not None:
+        call, phases = ("check", plain.check_phases) if command == "check" else ("raise", plain.phases)
+        if settings.fail_after > len(phases):
+            raise Invalid(f"--fail-after {settings.fail_after}: the simulated {call} of {where(name)} reports "
+                          f"{len(phases)} phases; give 0 to {len(phases)}")
+    if settings.level is not None and plain.nodes:
+        node = min(plain.nodes, key=lambda n: n.highest_level or 0)
+        most = node.highest_level or 0
+        if settings.level > most:
+            raise Invalid(f"--level {settings.level}: node {node.name} of {where(name)} supports level {most} at "
+                          f"most, and a cluster's level is one all its nodes support: give --level {most} or lower")
+    try:
+        simulated(name, settings, estate, command=command)
+    except EstateError as exc:
+        raise Invalid(f"--simulate: {exc}") from None
+
+
 def _options(ns: argparse.Namespace, stdin: TextIO | None) -> Options:
     estate = _estate(ns)
     names = _names(ns, stdin, estate)
@@ -581,12 +608,8 @@ def _options(ns: argparse.Namespace, stdin: TextIO | None) -> Options:
     if run and ns.only_ready and not ns.check_first:
         raise Invalid("--only-ready needs --check-first")
     sim = _sim(ns, names)
-    if estate is not None:
-        for name, settings in sim.items():
-            try:  # the overrides checked against the file, before anything runs
-                simulated(name, settings, estate, command=ns.command)
-            except EstateError as exc:
-                raise Invalid(f"--simulate: {exc}") from None
+    for name, settings in sim.items():  # checked before anything runs
+        _fits(name, settings, estate, ns.command)
     return Options(
         command=ns.command,
         names=names,
