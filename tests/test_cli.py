@@ -423,6 +423,26 @@ def test_confirmation_prompt_on_a_terminal(answer: str, code: int) -> None:
         assert "Not confirmed; nothing was changed." in err
 
 
+@POSIX
+def test_declining_a_fleet_says_so_once() -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = start_cli("run", "--simulate", "--delay", "0", "--cluster", "a", "--cluster", "b", stdin=follower)
+    os.close(follower)
+    assert proc.stderr is not None
+    prompt = read_until(proc.stderr, "Type 'yes' to go on: ")
+    os.write(leader, b"no\n")
+    out, err = proc.communicate(timeout=30)
+    os.close(leader)
+    assert "Raise the functional level of these 2 clusters (simulated)?" in prompt
+    assert proc.returncode == 5
+    # One sentence for the refusal, and each cluster once, in the summary.
+    assert err.count("Not confirmed; nothing was changed.") == 1 and "cluster 'a'" not in err, err
+    assert [line.split()[0] for line in out.splitlines() if "not confirmed " in line] == ["a", "b"], out
+    assert out.splitlines()[-1] == "2 not confirmed."
+
+
 def test_console_script_is_installed() -> None:
     exe = shutil.which("clusupgrade")
     if exe is None:

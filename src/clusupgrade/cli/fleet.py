@@ -109,8 +109,9 @@ class Fleet:
                 rows = [(m.name, m.before, m.preflight.target_level if m.preflight else None) for m in to_raise]
                 if not session.confirm(stdin, rows):
                     session.console.tell("Not confirmed; nothing was changed.")
+                    # Said once above: each cluster's line is in the summary.
                     for member in to_raise:
-                        self._end(member, not_confirmed(member.name, member.before))
+                        self._end(member, not_confirmed(member.name, member.before), [])
                     return self._finish()
                 self._raises(to_raise)
         except KeyboardInterrupt as exc:
@@ -134,7 +135,7 @@ class Fleet:
         took = "" if ending.duration is None else f" in {ending.duration:.2f} s"
         shown = lines if lines is not None else [f"  {member.label:<{self.width}}  {ending.words}{took}"]
         self.session.ended(ending, shown)
-        if ending.exit_code not in (0, 7) and ending.outcome != "interrupted":
+        if ending.exit_code not in (0, 7) and ending.outcome not in ("interrupted", "not-confirmed"):
             self.session.observe("an error", lambda: self.session.console.tell(f"clusupgrade: {ending.message}"))
 
     # The preflights ----------------------------------------------------------
