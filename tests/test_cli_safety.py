@@ -116,6 +116,16 @@ def test_a_closed_stdout_stops_the_output_not_the_call(tmp_path: Path) -> None:
 
 
 @POSIX
+def test_a_closed_stdout_under_info_promises_nothing_more() -> None:
+    # info makes no call: there is no call to go on, and no outcome to follow.
+    proc = shell_cli(">&-", "info", "--simulate", "--delay", "0")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "clusupgrade: stdout failed (it is closed); no more output there.", proc.stderr
+    assert "call goes on" not in proc.stderr and "clusupgrade: Functional level:  11" in lines
+
+
+@POSIX
 def test_no_stdin_at_all_is_not_a_terminal() -> None:
     proc = shell_cli("<&-", "run", "--simulate")
     assert proc.returncode == 2, proc.stderr

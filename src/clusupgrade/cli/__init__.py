@@ -64,6 +64,8 @@ def _main(argv: Sequence[str] | None, console: Console, signals: StopSignals) ->
         logs = Logging(console, verbose=options.verbose, log_file=options.log_file)
     except OSError as exc:
         return _usage(console, parser, f"--log-file: cannot open {str(options.log_file)!r}: {exc.strerror or exc}")
+    if options.command == "info":
+        console.then = ""
     session = Session(console, options, signals)
     try:
         log.info("%s: clusupgrade %s (pid %d)", console.subject, " ".join(sys.argv[1:] if argv is None else argv),

@@ -106,6 +106,9 @@ class Console:
         """What the call is about ("cluster 'hv1'"), for log lines."""
         self.plain_stdout = True
         """stdout carries text for people (not --json)."""
+        self.then = "The call goes on to its end; its outcome follows here and in the log."
+        """What a failed stdout leaves to follow: info, which reads and makes
+        no call, has nothing more to say."""
         self.other_failures: list[str] = []
         """Failures of other outputs: the log file, our own rendering code."""
         self.out.on_failure = self._failed
@@ -144,7 +147,5 @@ class Console:
             channel.failure,
         )
         if channel is self.out:
-            self.err.write(
-                f"clusupgrade: stdout failed ({channel.failure}); no more output there. "
-                "The call goes on to its end; its outcome follows here and in the log.\n"
-            )
+            then = f" {self.then}" if self.then else ""
+            self.err.write(f"clusupgrade: stdout failed ({channel.failure}); no more output there.{then}\n")
