@@ -28,6 +28,7 @@ from clusupgrade.cli.endings import (
     stopped_ending,
 )
 from clusupgrade.cli.records import SCHEMA_VERSION, preflight_record, result_record, summary_record
+from clusupgrade.cli.session import summary_rows
 from clusupgrade.cli.signals import Interrupted, StopSignals
 
 from .test_cli import VALIDATOR, records, schema_text
@@ -94,9 +95,12 @@ def test_a_stopped_raise_keeps_its_signal_and_says_where_it_stands() -> None:
     unknown = judge_reread(11, 11, in_progress=None, still_running=True)
     ending = stopped_ending("hv", performed=True, before=11, reread=unknown, signum=int(signal.SIGTERM))
     assert (ending.outcome, ending.exit_code, ending.raised, ending.stands) == ("interrupted", 143, None, "unknown")
+    # The table's "level after" does not show a level read while the raise went on.
+    assert summary_rows([ending])[1][2:4] == ("11", "unknown")
     raised = judge_reread(11, 12, in_progress=None, still_running=False)
     ending = stopped_ending("hv", performed=True, before=11, reread=raised, signum=int(signal.SIGINT))
     assert (ending.exit_code, ending.raised, ending.level_after) == (130, True, 12)
+    assert summary_rows([ending])[1][2:4] == ("11", "12")
     assert "WAS raised" in ending.message
     _validate(result_record(ending, simulated=False))
 

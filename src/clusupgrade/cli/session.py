@@ -267,6 +267,8 @@ def summary_rows(endings: Sequence[Ending]) -> list[tuple[str, ...]]:
         before = "-" if e.level_before is None and e.outcome in ("not-started",) else level_cell(e.level_before)
         after = level_cell(e.level_after) if e.performed and e.outcome not in ("not-started", "skipped", "blocked",
                                                                                "not-ready", "not-confirmed") else "-"
+        if e.stands == "unknown":  # a level read while the raise went on is not where it ended
+            after = level_cell(None)
         took = "-" if e.duration is None else f"{e.duration:.2f} s"
         rows.append((e.cluster or "(local)", e.words, before, after, took))
     return rows
