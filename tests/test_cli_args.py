@@ -38,10 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
         (("run", "--simulate", "--fail-code", "-5"), "argument --fail-code: must be from 0 to 4294967295"),
         (("info", "--simulate", "--level", "0"), "argument --level: must be from 1 to 65535"),
         # The simulated cluster's own rules, said against the option.
-        (("info", "--simulate", "--level", "99"), "--level 99: node HV1 of cluster 'simulated' supports level 12 at "
-         "most, and a cluster's level is one all its nodes support: give --level 12 or lower"),
-        (("check", "--simulate", "--scenario", "not-upgraded", "--level", "12"), "node HV3 of cluster 'simulated' "
-         "supports level 11 at most"),
         (("check", "--simulate", "--fail-after", "3"), "--fail-after 3: the simulated check of cluster 'simulated' "
          "reports 2 phases; give 0 to 2"),
         (("run", "--max-parallel", "0"), "argument --max-parallel: must be from 1 to"),

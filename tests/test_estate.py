@@ -447,9 +447,9 @@ def test_command_line_settings_override_the_file(tmp_path: Path) -> None:
     said = "--fail-after 4: the simulated raise of cluster 'hv-cluster' reports 3 phases; give 0 to 3"
     assert said in too_many.stderr
     assert "fail_after" not in too_many.stderr
-    too_high = cli("info", "--simulate", path, "--level", "13", "--state", "read-only")
-    assert too_high.returncode == 2 and "--level 13: node" in too_high.stderr
-    assert "give --level 12 or lower" in too_high.stderr
+    # The build rule binds files only: an option may give a level no node supports.
+    above = cli("info", "--simulate", path, "--level", "13", "--json", "--delay", "0", "--state", "read-only")
+    assert above.returncode == 0 and json.loads(above.stdout.splitlines()[0])["functional_level"] == 13
 
 
 @LINUX_COVERS
