@@ -578,16 +578,17 @@ def _fits(name: str, settings: SimSettings, estate: Estate[Simulator] | None, co
     many phases as the call reports.  --level is not held to the nodes:
     the build rule binds estate files only (a level an option gives may
     rehearse a cluster that a file could not describe)."""
+    fail_after = settings.fail_after
     try:
+        # Built without --fail-after first, so that its range is said as the
+        # option's; with no --fail-after that build is the whole check.
         plain = simulated(name, replace(settings, fail_after=None), estate, command=command)
-    except EstateError as exc:
-        raise Invalid(f"--simulate: {exc}") from None
-    if settings.fail_after is not None:
+        if fail_after is None:
+            return
         call, phases = ("check", plain.check_phases) if command == "check" else ("raise", plain.phases)
-        if settings.fail_after > len(phases):
-            raise Invalid(f"--fail-after {settings.fail_after}: the simulated {call} of {where(name)} reports "
+        if fail_after > len(phases):
+            raise Invalid(f"--fail-after {fail_after}: the simulated {call} of {where(name)} reports "
                           f"{len(phases)} phases; give 0 to {len(phases)}")
-    try:
         simulated(name, settings, estate, command=command)
     except EstateError as exc:
         raise Invalid(f"--simulate: {exc}") from None
